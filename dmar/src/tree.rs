@@ -1,0 +1,483 @@
+//! A field-by-field dump in the format of `iasl -d`:
+//! `[HexOffset DecimalOffset ByteLength]  FieldName : FieldValue`.
+//!
+//! Field names and value formats are those of ACPICA's disassembler (Debian's iasl
+//! 20200925), so the two dumps can be compared line by line; where we know more than
+//! that version (the DRHD Size field, SATC and SIDP, undecodable bytes), we print the
+//! VT-d specification's names. Decoded meanings follow a value after ` // `.
+
+use crate::table::{structure_name, Body, DeviceScope, ScopeKind, Scopes, Table, Unparsed};
+use crate::text::Printable;
+use crate::view::StopReason;
+use alloc::format;
+use alloc::string::String;
+use core::fmt::Write;
+
+/// Render `table` as text.
+pub fn render(table: &Table) -> String {
+    let mut t = Tree { out: String::new() };
+    t.table(table);
+    t.out
+}
+
+/// The iasl name of a device scope type.
+pub fn scope_name(kind: ScopeKind) -> &'static str {
+    match kind {
+        ScopeKind::Endpoint => "PCI Endpoint Device",
+        ScopeKind::Bridge => "PCI Bridge Device",
+        ScopeKind::IoApic => "IOAPIC Device",
+        ScopeKind::Hpet => "Message-capable HPET Device",
+        ScopeKind::Namespace => "Namespace Device",
+        ScopeKind::Other(_) => "Reserved value",
+    }
+}
+
+struct Tree {
+    out: String,
+}
+
+fn until_nul(b: &[u8]) -> &[u8] {
+    b.split(|&c| c == 0).next().unwrap_or(b)
+}
+
+fn hex_list(b: &[u8]) -> String {
+    let mut s = String::new();
+    for (i, x) in b.iter().enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        let _ = write!(s, "{x:02X}");
+    }
+    s
+}
+
+fn flag_names(bits: u8, names: &[(u8, &str)]) -> String {
+    let mut s = String::new();
+    for (bit, name) in names {
+        if bits & bit != 0 {
+            if !s.is_empty() {
+                s.push_str(", ");
+            }
+            s.push_str(name);
+        }
+    }
+    let known: u8 = names.iter().fold(0, |a, (b, _)| a | b);
+    if bits & !known != 0 {
+        if !s.is_empty() {
+            s.push_str(", ");
+        }
+        let _ = write!(s, "reserved bits {:#04x}", bits & !known);
+    }
+    s
+}
+
+impl Tree {
+    fn field(&mut self, offset: usize, len: usize, label: &str, value: &str, note: &str) {
+        let _ = write!(
+            self.out,
+            "[{offset:03X}h {offset:04} {len:3}]{label:>29} : {value}"
+        );
+        if !note.is_empty() {
+            let _ = write!(self.out, " // {note}");
+        }
+        self.out.push('\n');
+    }
+
+    fn blank(&mut self) {
+        self.out.push('\n');
+    }
+
+    fn table(&mut self, t: &Table) {
+        let h = &t.header;
+        self.out.push_str(
+            "// Format: [HexOffset DecimalOffset ByteLength]  FieldName : FieldValue\n\n",
+        );
+        self.field(
+            0,
+            4,
+            "Signature",
+            &format!("\"{}\"    [DMA Remapping table]", Printable(&h.signature.0)),
+            if &h.signature.0 == b"RMAD" {
+                "renamed by Xen's acpi_dmar_zap(): the table as dom0 sees it"
+            } else {
+                ""
+            },
+        );
+        self.field(4, 4, "Table Length", &format!("{:08X}", h.length), "");
+        self.field(8, 1, "Revision", &format!("{:02X}", h.revision), "");
+        self.field(9, 1, "Checksum", &format!("{:02X}", h.checksum), "");
+        self.field(
+            10,
+            6,
+            "Oem ID",
+            &format!("\"{}\"", Printable(until_nul(&h.oem_id.0))),
+            "",
+        );
+        self.field(
+            16,
+            8,
+            "Oem Table ID",
+            &format!("\"{}\"", Printable(until_nul(&h.oem_table_id.0))),
+            "",
+        );
+        self.field(
+            24,
+            4,
+            "Oem Revision",
+            &format!("{:08X}", h.oem_revision),
+            "",
+        );
+        self.field(
+            28,
+            4,
+            "Asl Compiler ID",
+            &format!("\"{}\"", Printable(until_nul(&h.creator_id.0))),
+            "",
+        );
+        self.field(
+            32,
+            4,
+            "Asl Compiler Revision",
+            &format!("{:08X}", h.creator_revision),
+            "",
+        );
+        self.blank();
+        self.field(
+            36,
+            1,
+            "Host Address Width",
+            &format!("{:02X}", t.host_address_width),
+            &format!("{}-bit DMA addresses", u32::from(t.host_address_width) + 1),
+        );
+        self.field(
+            37,
+            1,
+            "Flags",
+            &format!("{:02X}", t.flags.bits()),
+            &flag_names(
+                t.flags.bits(),
+                &[
+                    (1, "INTR_REMAP"),
+                    (2, "X2APIC_OPT_OUT"),
+                    (4, "DMA_CTRL_PLATFORM_OPT_IN"),
+                ],
+            ),
+        );
+        self.field(38, 10, "Reserved", &hex_list(&t.reserved.0), "");
+        self.blank();
+        for s in &t.structures {
+            self.structure_header(s.offset, s.body.code(), s.length, "");
+            self.blank();
+            self.body(s.offset + 4, &s.body);
+            self.blank();
+        }
+        if let Some(u) = &t.unparsed {
+            self.unparsed(u, true);
+        }
+        if !t.excess.0.is_empty() {
+            let at = t.header.length as usize;
+            self.field(
+                at,
+                t.excess.0.len(),
+                "Excess",
+                &hex_list(&t.excess.0),
+                "bytes past the declared Table Length",
+            );
+        }
+    }
+
+    fn structure_header(&mut self, offset: usize, code: u16, length: u16, note: &str) {
+        self.field(
+            offset,
+            2,
+            "Subtable Type",
+            &format!("{code:04X} [{}]", structure_name(code)),
+            "",
+        );
+        self.field(offset + 2, 2, "Length", &format!("{length:04X}"), note);
+    }
+
+    fn unparsed(&mut self, u: &Unparsed, structure: bool) {
+        let b = &u.bytes.0;
+        let why = match u.reason {
+            StopReason::Truncated { remaining } => {
+                format!("{remaining} bytes left, too few for a header: decoding stops")
+            }
+            StopReason::ZeroLength => String::from("zero length: decoding stops here"),
+            StopReason::ShorterThanHeader { length } => {
+                format!("length {length} is shorter than the header: decoding stops here")
+            }
+            StopReason::Overrun { length, available } => format!(
+                "length {length} runs past the end ({available} bytes left): decoding stops here"
+            ),
+        };
+        let header_len = if structure { 4 } else { 2 };
+        if b.len() >= header_len && !matches!(u.reason, StopReason::Truncated { .. }) {
+            let (rest_at, rest) = if structure {
+                let code = u16::from_le_bytes([
+                    b.first().copied().unwrap_or(0),
+                    b.get(1).copied().unwrap_or(0),
+                ]);
+                let length = u16::from_le_bytes([
+                    b.get(2).copied().unwrap_or(0),
+                    b.get(3).copied().unwrap_or(0),
+                ]);
+                self.structure_header(u.offset, code, length, &why);
+                (u.offset + 4, b.get(4..).unwrap_or_default())
+            } else {
+                let kind = ScopeKind::from_code(b.first().copied().unwrap_or(0));
+                self.field(
+                    u.offset,
+                    1,
+                    "Device Scope Type",
+                    &format!("{:02X} [{}]", kind.code(), scope_name(kind)),
+                    "",
+                );
+                self.field(
+                    u.offset + 1,
+                    1,
+                    "Entry Length",
+                    &format!("{:02X}", b.get(1).copied().unwrap_or(0)),
+                    &why,
+                );
+                (u.offset + 2, b.get(2..).unwrap_or_default())
+            };
+            if !rest.is_empty() {
+                self.field(rest_at, rest.len(), "Undecoded", &hex_list(rest), "");
+            }
+        } else {
+            self.field(u.offset, b.len(), "Undecoded", &hex_list(b), &why);
+        }
+        self.blank();
+    }
+
+    fn body(&mut self, at: usize, body: &Body) {
+        match body {
+            Body::Drhd(d) => {
+                self.field(
+                    at,
+                    1,
+                    "Flags",
+                    &format!("{:02X}", d.flags.bits()),
+                    &flag_names(d.flags.bits(), &[(1, "INCLUDE_PCI_ALL")]),
+                );
+                let size_note = if d.size == 0 {
+                    String::new()
+                } else {
+                    format!("register set of 2^{} pages", d.size & 0x0f)
+                };
+                self.field(at + 1, 1, "Size", &format!("{:02X}", d.size), &size_note);
+                self.field(
+                    at + 2,
+                    2,
+                    "PCI Segment Number",
+                    &format!("{:04X}", d.segment),
+                    "",
+                );
+                self.field(
+                    at + 4,
+                    8,
+                    "Register Base Address",
+                    &format!("{:016X}", d.register_base),
+                    "",
+                );
+                self.scopes(&d.scopes);
+            }
+            Body::Rmrr(r) => {
+                self.field(at, 2, "Reserved", &format!("{:04X}", r.reserved), "");
+                self.field(
+                    at + 2,
+                    2,
+                    "PCI Segment Number",
+                    &format!("{:04X}", r.segment),
+                    "",
+                );
+                self.field(at + 4, 8, "Base Address", &format!("{:016X}", r.base), "");
+                let size = if r.end >= r.base {
+                    format!("{} bytes", r.end - r.base + 1)
+                } else {
+                    String::from("end below base")
+                };
+                self.field(
+                    at + 12,
+                    8,
+                    "End Address (limit)",
+                    &format!("{:016X}", r.end),
+                    &size,
+                );
+                self.scopes(&r.scopes);
+            }
+            Body::Atsr(a) => {
+                self.field(
+                    at,
+                    1,
+                    "Flags",
+                    &format!("{:02X}", a.flags.bits()),
+                    &flag_names(a.flags.bits(), &[(1, "ALL_PORTS")]),
+                );
+                self.field(at + 1, 1, "Reserved", &format!("{:02X}", a.reserved), "");
+                self.field(
+                    at + 2,
+                    2,
+                    "PCI Segment Number",
+                    &format!("{:04X}", a.segment),
+                    "",
+                );
+                self.scopes(&a.scopes);
+            }
+            Body::Rhsa(r) => {
+                self.field(at, 4, "Reserved", &format!("{:08X}", r.reserved), "");
+                self.field(
+                    at + 4,
+                    8,
+                    "Base Address",
+                    &format!("{:016X}", r.register_base),
+                    "",
+                );
+                self.field(
+                    at + 12,
+                    4,
+                    "Proximity Domain",
+                    &format!("{:08X}", r.proximity_domain),
+                    "",
+                );
+                if !r.tail.0.is_empty() {
+                    self.field(
+                        at + 16,
+                        r.tail.0.len(),
+                        "Undecoded",
+                        &hex_list(&r.tail.0),
+                        "",
+                    );
+                }
+            }
+            Body::Andd(a) => {
+                let mut reserved = String::new();
+                for b in a.reserved.0.iter().rev() {
+                    let _ = write!(reserved, "{b:02X}");
+                }
+                self.field(at, 3, "Reserved", &reserved, "");
+                self.field(
+                    at + 3,
+                    1,
+                    "Device Number",
+                    &format!("{:02X}", a.device_number),
+                    "",
+                );
+                let name = until_nul(&a.name.0);
+                let terminated = name.len() < a.name.0.len();
+                let shown = name.len() + usize::from(terminated);
+                self.field(
+                    at + 4,
+                    shown,
+                    "Device Name",
+                    &format!("\"{}\"", Printable(name)),
+                    if terminated { "" } else { "not NUL-terminated" },
+                );
+                if let Some(pad) = a.name.0.get(shown..).filter(|p| !p.is_empty()) {
+                    self.field(at + 4 + shown, pad.len(), "Padding", &hex_list(pad), "");
+                }
+            }
+            Body::Satc(s) => {
+                self.field(
+                    at,
+                    1,
+                    "Flags",
+                    &format!("{:02X}", s.flags.bits()),
+                    &flag_names(s.flags.bits(), &[(1, "ATC_REQUIRED")]),
+                );
+                self.field(at + 1, 1, "Reserved", &format!("{:02X}", s.reserved), "");
+                self.field(
+                    at + 2,
+                    2,
+                    "PCI Segment Number",
+                    &format!("{:04X}", s.segment),
+                    "",
+                );
+                self.scopes(&s.scopes);
+            }
+            Body::Sidp(s) => {
+                self.field(at, 2, "Reserved", &format!("{:04X}", s.reserved), "");
+                self.field(
+                    at + 2,
+                    2,
+                    "PCI Segment Number",
+                    &format!("{:04X}", s.segment),
+                    "",
+                );
+                self.scopes(&s.scopes);
+            }
+            Body::Raw(r) => {
+                let note = if r.code <= crate::layout::kind::SIDP {
+                    "too short for this structure type"
+                } else {
+                    "structure type not defined by VT-d"
+                };
+                self.field(at, r.bytes.0.len(), "Raw Data", &hex_list(&r.bytes.0), note);
+            }
+        }
+    }
+
+    fn scopes(&mut self, scopes: &Scopes) {
+        for s in &scopes.entries {
+            self.blank();
+            self.scope(s);
+        }
+        if let Some(u) = &scopes.unparsed {
+            self.blank();
+            self.unparsed(u, false);
+        }
+    }
+
+    fn scope(&mut self, s: &DeviceScope) {
+        let at = s.offset;
+        self.field(
+            at,
+            1,
+            "Device Scope Type",
+            &format!("{:02X} [{}]", s.kind.code(), scope_name(s.kind)),
+            "",
+        );
+        self.field(at + 1, 1, "Entry Length", &format!("{:02X}", s.length), "");
+        let reserved = u16::from_le_bytes([s.flags, s.reserved]);
+        let note = if s.flags != 0 {
+            format!("flags {:#04x}", s.flags)
+        } else {
+            String::new()
+        };
+        self.field(at + 2, 2, "Reserved", &format!("{reserved:04X}"), &note);
+        self.field(
+            at + 4,
+            1,
+            "Enumeration ID",
+            &format!("{:02X}", s.enumeration_id),
+            "",
+        );
+        self.field(
+            at + 5,
+            1,
+            "PCI Bus Number",
+            &format!("{:02X}", s.start_bus),
+            "",
+        );
+        self.blank();
+        for (i, p) in s.path.iter().enumerate() {
+            self.field(
+                at + 6 + 2 * i,
+                2,
+                "PCI Path",
+                &format!("{:02X},{:02X}", p.device, p.function),
+                "",
+            );
+        }
+        if let Some(b) = s.odd_byte {
+            self.field(
+                at + 6 + 2 * s.path.len(),
+                1,
+                "Undecoded",
+                &format!("{b:02X}"),
+                "half a path entry",
+            );
+        }
+    }
+}

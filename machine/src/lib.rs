@@ -215,4 +215,12 @@ impl dmar::Platform for Machine {
     fn ioapic_ids(&self) -> Option<&[u8]> {
         self.ioapics.as_deref()
     }
+
+    fn has_memory_map(&self) -> bool {
+        !self.e820.is_empty()
+    }
+
+    fn has_pci_devices(&self) -> bool {
+        !self.pci.is_empty()
+    }
 }

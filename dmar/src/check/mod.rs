@@ -127,6 +127,17 @@ impl Sink {
     }
 }
 
+/// The report for a machine that has no DMAR table at all.
+pub fn no_table() -> Report {
+    Report {
+        diagnostics: alloc::vec![Diagnostic {
+            rule: &rules::NO_TABLE,
+            range: 0..0,
+            message: "no DMAR table was found".into(),
+        }],
+    }
+}
+
 /// Check a DMAR table. `platform`, when given, enables the checks that need the
 /// machine's memory map and PCI devices.
 pub fn check(bytes: &[u8], platform: Option<&dyn Platform>) -> Report {

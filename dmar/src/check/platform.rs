@@ -38,4 +38,14 @@ pub trait Platform {
 
     /// The APIC IDs of the machine's I/O APICs (from the MADT), if known.
     fn ioapic_ids(&self) -> Option<&[u8]>;
+
+    /// Whether the memory map is known (else memory checks are skipped).
+    fn has_memory_map(&self) -> bool {
+        true
+    }
+
+    /// Whether the PCI devices are known (else device checks are skipped).
+    fn has_pci_devices(&self) -> bool {
+        true
+    }
 }

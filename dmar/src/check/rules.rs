@@ -138,6 +138,27 @@ pub static TABLE_TOO_SHORT: Rule = Rule {
              as root; if the firmware really publishes this, a BIOS update is needed.",
 };
 
+/// No DMAR table at all.
+pub static NO_TABLE: Rule = Rule {
+    id: "no-table",
+    severity: Severity::Error,
+    title: "The firmware publishes no DMAR table",
+    xen: c(
+        "x86/iommu.c acpi_iommu_init() → acpi_dmar_init(): -ENODEV, then AMD IVRS is tried",
+        Some("I/O virtualisation disabled"),
+        Outcome::RejectsTable,
+    ),
+    linux: c(
+        "dmar_table_detect(): no table, no message",
+        None,
+        Outcome::RejectsTable,
+    ),
+    fwts: None,
+    advice: "VT-d is off or absent. Enable VT-d (\"Intel Virtualization Technology for Directed \
+             I/O\") in the BIOS setup; some boards never publish one (the Xen VTd HowTo names the \
+             Samsung X460). Xen panics under iommu=force.",
+};
+
 /// Not a DMAR signature.
 pub static NOT_DMAR: Rule = Rule {
     id: "not-dmar",
@@ -1223,6 +1244,7 @@ pub static SCOPE_TYPE_MISMATCH: Rule = Rule {
 
 /// Every rule, for listings and documentation.
 pub static RULES: &[&Rule] = &[
+    &NO_TABLE,
     &TABLE_TOO_SHORT,
     &NOT_DMAR,
     &ZAPPED_SIGNATURE,

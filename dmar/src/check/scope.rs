@@ -198,6 +198,7 @@ fn one(
             return;
         }
     }
+    let platform = platform.filter(|p| p.has_pci_devices());
     if let (Some(p), scope_kind::ENDPOINT | scope_kind::BRIDGE) = (platform, kind) {
         resolve(segment, s, p, sink);
     }

@@ -117,8 +117,8 @@ pub(super) fn check_one(
             } else {
                 Allowed::Drhd
             };
-            let count = scope::check_all(view, at, segment, scopes, allowed, platform, seen, sink);
-            if !include_all && count == 0 {
+            scope::check_all(view, at, segment, scopes, allowed, platform, seen, sink);
+            if !include_all && scopes.bytes.is_empty() {
                 sink.push(
                     &rules::DRHD_WITHOUT_SCOPE,
                     range,
@@ -165,7 +165,7 @@ pub(super) fn check_one(
             if end >= base {
                 seen.rmrrs.push((base, end, at));
             }
-            if let Some(p) = platform.filter(|_| end >= base) {
+            if let Some(p) = platform.filter(|p| end >= base && p.has_memory_map()) {
                 use super::e820;
                 let message = |what: &str| {
                     format!(
@@ -190,9 +190,8 @@ pub(super) fn check_one(
                     );
                 }
             }
-            let count =
-                scope::check_all(view, at, f.segment.get(), scopes, Allowed::Rmrr, platform, seen, sink);
-            if count == 0 {
+            scope::check_all(view, at, f.segment.get(), scopes, Allowed::Rmrr, platform, seen, sink);
+            if scopes.bytes.is_empty() {
                 sink.push(
                     &rules::RMRR_WITHOUT_SCOPE,
                     range,

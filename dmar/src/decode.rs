@@ -115,7 +115,7 @@ impl Structure {
 }
 
 impl Scopes {
-    fn from_view(all: &[u8], v: ScopesView<'_>) -> Self {
+    pub(crate) fn from_view(all: &[u8], v: ScopesView<'_>) -> Self {
         let mut walk = v.iter();
         let entries = walk
             .by_ref()

@@ -43,6 +43,7 @@ pub mod check;
 mod decode;
 mod encode;
 pub mod layout;
+pub mod repair;
 #[cfg(feature = "serde")]
 pub mod spec;
 pub mod table;

@@ -24,6 +24,27 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::ops::Range;
 
+/// The production drivers whose behaviour the rules record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+pub enum Driver {
+    /// Xen 4.17.
+    Xen,
+    /// Linux 6.1.
+    Linux,
+}
+
+impl Driver {
+    /// Name and version.
+    pub fn name(self) -> &'static str {
+        match self {
+            Driver::Xen => "Xen 4.17",
+            Driver::Linux => "Linux 6.1",
+        }
+    }
+}
+
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]

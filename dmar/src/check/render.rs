@@ -1,6 +1,6 @@
 //! Reports as text for people.
 
-use super::{Consequence, Diagnostic, Report, Severity};
+use super::{Consequence, Diagnostic, Driver, Outcome, Report, Severity};
 use alloc::format;
 use alloc::string::String;
 use core::fmt::Write;
@@ -55,6 +55,19 @@ impl Report {
             if i == 1 { "" } else { "s" }
         );
         out
+    }
+
+    /// What a production driver does with the whole table: the worst outcome among the
+    /// findings (`Accepts` when there are none).
+    pub fn outcome(&self, driver: Driver) -> Outcome {
+        self.diagnostics
+            .iter()
+            .map(|d| match driver {
+                Driver::Xen => d.rule.xen.outcome,
+                Driver::Linux => d.rule.linux.outcome,
+            })
+            .min_by_key(|o| o.rank())
+            .unwrap_or(Outcome::Accepts)
     }
 
     /// The worst severity found.

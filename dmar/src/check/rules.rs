@@ -33,8 +33,6 @@ pub enum Outcome {
     WarnsAndTaints,
     /// The structure, scope or device is dropped or skipped; the rest is used.
     Ignores,
-    /// Parsing stops there; what came before is used.
-    IgnoresRest,
     /// The whole table is rejected: DMA remapping (and interrupt remapping) stay off.
     /// Xen panics instead under `iommu=force`/`required`.
     RejectsTable,
@@ -52,6 +50,38 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// How bad the outcome is for the boot, worst first (0 = hangs).
+    pub fn rank(self) -> u8 {
+        match self {
+            Outcome::Hangs => 0,
+            Outcome::RejectsTable => 1,
+            Outcome::DisablesDmaRemapping => 2,
+            Outcome::ReadsOutOfBounds => 3,
+            Outcome::DisablesInterruptRemapping => 4,
+            Outcome::Misparses => 5,
+            Outcome::WarnsAndTaints => 6,
+            Outcome::Warns => 7,
+            Outcome::Ignores => 8,
+            Outcome::Accepts => 9,
+        }
+    }
+
+    /// A few words for a summary column.
+    pub fn short(self) -> &'static str {
+        match self {
+            Outcome::Hangs => "HANG",
+            Outcome::RejectsTable => "VT-d off",
+            Outcome::DisablesDmaRemapping => "DMA remap off",
+            Outcome::ReadsOutOfBounds => "reads OOB",
+            Outcome::DisablesInterruptRemapping => "IR off",
+            Outcome::Misparses => "misparses",
+            Outcome::WarnsAndTaints => "taints",
+            Outcome::Warns => "warns",
+            Outcome::Ignores => "ignores",
+            Outcome::Accepts => "ok",
+        }
+    }
+
     /// A short description.
     pub fn describe(self) -> &'static str {
         match self {
@@ -59,7 +89,6 @@ impl Outcome {
             Outcome::Warns => "warns and uses the table",
             Outcome::WarnsAndTaints => "warns [Firmware Bug], taints the kernel, uses the table",
             Outcome::Ignores => "ignores that entry and uses the rest",
-            Outcome::IgnoresRest => "stops parsing there and uses what came before",
             Outcome::RejectsTable => "rejects the whole table: VT-d stays off",
             Outcome::DisablesInterruptRemapping => {
                 "keeps DMA remapping, disables interrupt remapping"

@@ -1,0 +1,60 @@
+//! `vtd`: the command-line face of the project.
+#![forbid(unsafe_code)]
+
+mod dmar_cmd;
+mod input;
+mod machine_args;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Model, check and test Intel VT-d remapping: DMAR tables, hardware, drivers.
+#[derive(Parser)]
+#[command(name = "vtd", version, about, long_about = LONG_ABOUT)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+const LONG_ABOUT: &str = "\
+Model, check and test Intel VT-d remapping.
+
+`vtd dmar` reads ACPI DMAR tables (the firmware's description of the VT-d hardware):
+it decodes them field by field, checks them against the VT-d specification, and says
+for every defect what Xen 4.17 and Linux 6.1 do with it and which boot option or
+repair helps.
+
+Start with:
+  vtd dmar check --fixtures          every bundled broken-firmware fixture, summarised
+  sudo vtd dmar check --host         this machine's table, with its memory map and PCI devices
+  vtd dmar rules                     the catalogue of defects";
+
+#[derive(Subcommand)]
+enum Command {
+    /// Decode, check, build and repair ACPI DMAR tables.
+    Dmar(dmar_cmd::DmarArgs),
+}
+
+/// Exit statuses shared by the subcommands.
+pub mod exit {
+    /// Done, nothing of severity error.
+    pub const OK: u8 = 0;
+    /// Done; the table has a finding of severity error (or a fixture disagreed).
+    pub const FINDINGS: u8 = 1;
+    /// The input could not be read or understood.
+    pub const INPUT: u8 = 2;
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let status = match cli.command {
+        Command::Dmar(args) => dmar_cmd::run(args),
+    };
+    match status {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("vtd: error: {e}");
+            ExitCode::from(exit::INPUT)
+        }
+    }
+}

@@ -313,8 +313,15 @@ fn repair_scope_entries(
 }
 
 /// Merge RMRRs that overlap an earlier one into it (union of ranges and scopes): Xen
-/// 4.17 rejects the whole table on any overlap.
+/// 4.17 rejects the whole table on any overlap. A union can grow into an RMRR the pass
+/// already went by, so passes repeat until one merges nothing.
 fn merge_overlapping_rmrrs(t: &mut Table, log: &mut Log) {
+    while merge_pass(t, log) {}
+}
+
+/// One pass; whether anything was merged.
+fn merge_pass(t: &mut Table, log: &mut Log) -> bool {
+    let mut merged_any = false;
     let mut i = 0;
     while i < t.structures.len() {
         let (head, tail) = t.structures.split_at_mut(i);
@@ -358,10 +365,12 @@ fn merge_overlapping_rmrrs(t: &mut Table, log: &mut Log) {
                 }
             }
             t.structures.remove(i);
+            merged_any = true;
         } else {
             i += 1;
         }
     }
+    merged_any
 }
 
 fn repair_rmrr(at: usize, r: &mut Rmrr, log: &mut Log) -> bool {

@@ -55,7 +55,10 @@ enum Mutation {
 
 fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
-        (any::<usize>(), prop_oneof![Just(0u16), Just(1), Just(7), any::<u16>()])
+        (
+            any::<usize>(),
+            prop_oneof![Just(0u16), Just(1), Just(7), any::<u16>()]
+        )
             .prop_map(|(at, value)| Mutation::SetU16 { at, value }),
         (any::<usize>(), any::<u8>()).prop_map(|(at, value)| Mutation::SetByte { at, value }),
         any::<usize>().prop_map(|keep| Mutation::Truncate { keep }),
@@ -82,7 +85,9 @@ fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
         Mutation::Truncate { keep } => bytes.truncate(keep % (n + 1)),
         Mutation::ZeroLengthAt { nth } => {
             // Zero the length of the nth structure, as the X7SB4 BIOS did.
-            let Ok(view) = dmar::DmarView::new(bytes) else { return };
+            let Ok(view) = dmar::DmarView::new(bytes) else {
+                return;
+            };
             let offsets: Vec<usize> = view.structures().map(|s| s.offset).collect();
             if let Some(&o) = offsets.get(nth % offsets.len().max(1)) {
                 bytes[o + 2] = 0;
@@ -94,8 +99,7 @@ fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
 
 fn walks_cleanly(t: &dmar::Table) -> bool {
     t.unparsed.is_none()
-        && t
-            .structures
+        && t.structures
             .iter()
             .all(|s| s.body.scopes().is_none_or(|sc| sc.unparsed.is_none()))
 }
@@ -145,10 +149,15 @@ fn every_fixture_repairs_to_a_clean_walk() {
         let fixed = r.table.encode();
         let after = dmar::check(&fixed, Some(platform));
         for id in after.ids() {
-            assert!(!STRUCTURAL.contains(&id), "{}: {id} survives repair", f.name);
+            assert!(
+                !STRUCTURAL.contains(&id),
+                "{}: {id} survives repair",
+                f.name
+            );
         }
         assert!(
-            !after.ids().contains(&"scope-type-mismatch") && !after.ids().contains(&"scope-device-absent"),
+            !after.ids().contains(&"scope-type-mismatch")
+                && !after.ids().contains(&"scope-device-absent"),
             "{}: scope defects survive repair with the machine",
             f.name
         );

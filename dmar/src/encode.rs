@@ -89,6 +89,15 @@ impl DeviceScope {
 }
 
 impl Scopes {
+    /// The number of bytes the scopes encode to.
+    pub fn encoded_len(&self) -> usize {
+        self.entries
+            .iter()
+            .map(DeviceScope::encoded_len)
+            .sum::<usize>()
+            + self.unparsed.as_ref().map_or(0, |u| u.bytes.0.len())
+    }
+
     fn encode_into(&self, out: &mut Vec<u8>) {
         for s in &self.entries {
             s.encode_into(out);
@@ -185,9 +194,17 @@ impl Body {
 
     /// The number of bytes the body encodes to (without the structure header).
     pub fn encoded_len(&self) -> usize {
-        let mut v = Vec::new();
-        self.encode_into(&mut v);
-        v.len()
+        use core::mem::size_of;
+        match self {
+            Body::Drhd(d) => size_of::<DrhdFixed>() + d.scopes.encoded_len(),
+            Body::Rmrr(r) => size_of::<RmrrFixed>() + r.scopes.encoded_len(),
+            Body::Atsr(a) => size_of::<AtsrFixed>() + a.scopes.encoded_len(),
+            Body::Rhsa(r) => size_of::<RhsaFixed>() + r.tail.0.len(),
+            Body::Andd(a) => size_of::<AnddFixed>() + a.name.0.len(),
+            Body::Satc(x) => size_of::<SatcFixed>() + x.scopes.encoded_len(),
+            Body::Sidp(x) => size_of::<SidpFixed>() + x.scopes.encoded_len(),
+            Body::Raw(r) => r.bytes.0.len(),
+        }
     }
 }
 
@@ -210,7 +227,8 @@ impl Table {
     /// header fields are written at their fixed sizes (zero-padded or cut).
     pub fn encode(&self) -> Vec<u8> {
         let h = &self.header;
-        let mut out = Vec::with_capacity(h.length as usize + self.excess.0.len());
+        // The stored length is untrusted: size the buffer by what is actually written.
+        let mut out = Vec::with_capacity(size::TABLE_HEADER + self.content_len());
         out.extend_from_slice(
             AcpiHeader {
                 signature: h.signature.0,
@@ -241,6 +259,17 @@ impl Table {
         }
         out.extend_from_slice(&self.excess.0);
         out
+    }
+
+    /// Bytes after the table header: structures (by their encoded size), undecoded and
+    /// excess bytes.
+    fn content_len(&self) -> usize {
+        self.structures
+            .iter()
+            .map(|s| size::STRUCTURE_HEADER + s.body.encoded_len())
+            .sum::<usize>()
+            + self.unparsed.as_ref().map_or(0, |u| u.bytes.0.len())
+            + self.excess.0.len()
     }
 
     /// Recompute every scope, structure and table length from the contents, and the

@@ -38,6 +38,8 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "arbitrary")]
+pub mod broken;
 pub mod builder;
 pub mod check;
 mod decode;

@@ -5,10 +5,18 @@ use proptest::prelude::*;
 
 /// A DMAR-looking prefix followed by arbitrary bytes, so the walk gets exercised.
 fn dmar_like() -> impl Strategy<Value = Vec<u8>> {
-    (any::<u8>(), prop::collection::vec(any::<u8>(), 0..400), any::<bool>()).prop_map(
-        |(haw, body, honest_length)| {
+    (
+        any::<u8>(),
+        prop::collection::vec(any::<u8>(), 0..400),
+        any::<bool>(),
+    )
+        .prop_map(|(haw, body, honest_length)| {
             let mut b = b"DMAR".to_vec();
-            let len = if honest_length { 48 + body.len() } else { usize::from(haw) * 3 };
+            let len = if honest_length {
+                48 + body.len()
+            } else {
+                usize::from(haw) * 3
+            };
             b.extend_from_slice(&(len as u32).to_le_bytes());
             b.extend_from_slice(&[1, 0]);
             b.extend_from_slice(b"VTDOEMVTDTABLE\0\0");
@@ -17,8 +25,7 @@ fn dmar_like() -> impl Strategy<Value = Vec<u8>> {
             b.extend_from_slice(&[1; 11]);
             b.extend_from_slice(&body);
             b
-        },
-    )
+        })
 }
 
 fn scope() -> impl Strategy<Value = DeviceScope> {

@@ -57,7 +57,7 @@ pub use check::{check, Diagnostic, Platform, Severity};
 pub use decode::parse;
 pub use encode::{checksum_ok, LengthError};
 pub use table::{
-    Andd, Atsr, AtsrFlags, Body, DeviceScope, DmarFlags, Drhd, DrhdFlags, Header, PathEntry,
+    Andd, Atsr, AtsrFlags, Body, DeviceScope, DmarFlags, Drhd, DrhdFlags, Header, Path, PathEntry,
     RawStructure, Rhsa, Rmrr, Satc, SatcFlags, ScopeKind, Scopes, Sidp, Structure, Table, Unparsed,
 };
 pub use view::{DmarView, StopReason, ViewError};

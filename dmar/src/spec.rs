@@ -230,7 +230,7 @@ impl ScopeSpec {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let mut s = DeviceScope::new(kind, self.id, self.bus, &[]);
-        s.path = path;
+        s.path = path.into();
         s.flags = self.flags;
         Ok(s)
     }

@@ -397,6 +397,9 @@ pub struct PathEntry {
     pub function: u8,
 }
 
+/// A scope path; almost every real one has one or two hops, kept inline.
+pub type Path = smallvec::SmallVec<[PathEntry; 2]>;
+
 /// A device scope entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -420,7 +423,7 @@ pub struct DeviceScope {
     /// Bus the path starts on.
     pub start_bus: u8,
     /// Path hops from the start bus.
-    pub path: Vec<PathEntry>,
+    pub path: Path,
     /// A trailing byte that does not form a whole hop.
     #[cfg_attr(
         feature = "serde",

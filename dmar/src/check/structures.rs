@@ -7,30 +7,33 @@ use crate::layout::{kind, size};
 use crate::table::structure_acronym;
 use crate::view::{BodyView, DmarView, StructureView};
 use alloc::format;
-use alloc::vec::Vec;
+use smallvec::SmallVec;
+
+/// Per-table lists stay on the stack for every table in the corpus.
+type List<T> = SmallVec<[T; 8]>;
 
 /// What later checks need to remember about earlier structures.
 #[derive(Default)]
 pub(super) struct Seen {
     pub(super) drhds: usize,
     /// (segment, offset) of each INCLUDE_PCI_ALL unit.
-    include_all: Vec<(u16, usize)>,
+    include_all: List<(u16, usize)>,
     /// (register base, offset) of each DRHD.
-    bases: Vec<(u64, usize)>,
+    bases: List<(u64, usize)>,
     /// (APIC ID, offset) of each IOAPIC scope.
-    pub(super) ioapics: Vec<(u8, usize)>,
+    pub(super) ioapics: List<(u8, usize)>,
     /// (HPET number, offset) of each HPET scope.
-    pub(super) hpets: Vec<(u8, usize)>,
+    pub(super) hpets: List<(u8, usize)>,
     /// (ANDD device number, offset) of each namespace-device scope.
-    pub(super) namespace_scopes: Vec<(u8, usize)>,
+    pub(super) namespace_scopes: List<(u8, usize)>,
     /// Device numbers declared by ANDD structures.
-    andd_numbers: Vec<u8>,
+    andd_numbers: List<u8>,
     /// (register base, offset) of each RHSA.
-    rhsas: Vec<(u64, usize)>,
+    rhsas: List<(u64, usize)>,
     /// (base, end, offset) of each well-formed RMRR.
-    rmrrs: Vec<(u64, u64, usize)>,
+    rmrrs: List<(u64, u64, usize)>,
     /// (segment, offset) of each ALL_PORTS ATSR.
-    all_ports: Vec<(u16, usize)>,
+    all_ports: List<(u16, usize)>,
 }
 
 pub(super) fn check_one(

@@ -293,10 +293,10 @@ impl Tree {
                     "",
                 );
                 self.field(at + 4, 8, "Base Address", &format!("{:016X}", r.base), "");
-                let size = if r.end >= r.base {
-                    format!("{} bytes", r.end - r.base + 1)
-                } else {
-                    String::from("end below base")
+                let size = match (r.end.checked_sub(r.base), r.end.wrapping_sub(r.base)) {
+                    (None, _) => String::from("end below base"),
+                    (Some(_), u64::MAX) => String::from("2^64 bytes"),
+                    (Some(d), _) => format!("{} bytes", d + 1),
                 };
                 self.field(
                     at + 12,

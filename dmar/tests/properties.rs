@@ -132,3 +132,12 @@ fn json_round_trip_keeps_unknown_flag_bits_and_odd_ids() {
     let back: Table = serde_json::from_str(&json).unwrap();
     assert_eq!(back.encode(), t.encode(), "{json}");
 }
+
+/// Found by `dmar_parse` in its first minutes: the RMRR size note overflowed for the
+/// whole address space.
+#[test]
+fn rmrr_spanning_the_whole_address_space_renders() {
+    let mut t = Table::new("OEM", "TABLE").with(Rmrr::new(0, u64::MAX));
+    t.finish().unwrap();
+    assert!(dmar::tree::render(&t).contains("2^64 bytes"));
+}

@@ -83,6 +83,32 @@ impl Tree {
         self.out.push('\n');
     }
 
+    /// A field shown as hex digits, two per byte, as iasl shows integers.
+    fn hex(&mut self, offset: usize, len: usize, label: &str, value: u64, note: &str) {
+        let value = format!("{value:0width$X}", width = 2 * len);
+        self.field(offset, len, label, &value, note);
+    }
+
+    /// The layout ATSR and SATC share: a flags byte whose bit 0 is `bit0`, a reserved
+    /// byte, a segment.
+    fn flags_reserved_segment(
+        &mut self,
+        at: usize,
+        (flags, bit0): (u8, &str),
+        reserved: u8,
+        segment: u16,
+    ) {
+        self.hex(
+            at,
+            1,
+            "Flags",
+            u64::from(flags),
+            &flag_names(flags, &[(1, bit0)]),
+        );
+        self.hex(at + 1, 1, "Reserved", u64::from(reserved), "");
+        self.hex(at + 2, 2, "PCI Segment Number", u64::from(segment), "");
+    }
+
     fn blank(&mut self) {
         self.out.push('\n');
     }
@@ -103,9 +129,9 @@ impl Tree {
                 ""
             },
         );
-        self.field(4, 4, "Table Length", &format!("{:08X}", h.length), "");
-        self.field(8, 1, "Revision", &format!("{:02X}", h.revision), "");
-        self.field(9, 1, "Checksum", &format!("{:02X}", h.checksum), "");
+        self.hex(4, 4, "Table Length", u64::from(h.length), "");
+        self.hex(8, 1, "Revision", u64::from(h.revision), "");
+        self.hex(9, 1, "Checksum", u64::from(h.checksum), "");
         self.field(
             10,
             6,
@@ -120,13 +146,7 @@ impl Tree {
             &format!("\"{}\"", Printable(until_nul(&h.oem_table_id.0))),
             "",
         );
-        self.field(
-            24,
-            4,
-            "Oem Revision",
-            &format!("{:08X}", h.oem_revision),
-            "",
-        );
+        self.hex(24, 4, "Oem Revision", u64::from(h.oem_revision), "");
         self.field(
             28,
             4,
@@ -134,26 +154,26 @@ impl Tree {
             &format!("\"{}\"", Printable(until_nul(&h.creator_id.0))),
             "",
         );
-        self.field(
+        self.hex(
             32,
             4,
             "Asl Compiler Revision",
-            &format!("{:08X}", h.creator_revision),
+            u64::from(h.creator_revision),
             "",
         );
         self.blank();
-        self.field(
+        self.hex(
             36,
             1,
             "Host Address Width",
-            &format!("{:02X}", t.host_address_width),
+            u64::from(t.host_address_width),
             &format!("{}-bit DMA addresses", u32::from(t.host_address_width) + 1),
         );
-        self.field(
+        self.hex(
             37,
             1,
             "Flags",
-            &format!("{:02X}", t.flags.bits()),
+            u64::from(t.flags.bits()),
             &flag_names(
                 t.flags.bits(),
                 &[
@@ -233,11 +253,11 @@ impl Tree {
                     &format!("{:02X} [{}]", kind.code(), scope_name(kind)),
                     "",
                 );
-                self.field(
+                self.hex(
                     u.offset + 1,
                     1,
                     "Entry Length",
-                    &format!("{:02X}", b.get(1).copied().unwrap_or(0)),
+                    u64::from(b.get(1).copied().unwrap_or(0)),
                     &why,
                 );
                 (u.offset + 2, b.get(2..).unwrap_or_default())
@@ -254,11 +274,11 @@ impl Tree {
     fn body(&mut self, at: usize, body: &Body) {
         match body {
             Body::Drhd(d) => {
-                self.field(
+                self.hex(
                     at,
                     1,
                     "Flags",
-                    &format!("{:02X}", d.flags.bits()),
+                    u64::from(d.flags.bits()),
                     &flag_names(d.flags.bits(), &[(1, "INCLUDE_PCI_ALL")]),
                 );
                 let size_note = if d.size == 0 {
@@ -266,79 +286,42 @@ impl Tree {
                 } else {
                     format!("register set of 2^{} pages", d.size & 0x0f)
                 };
-                self.field(at + 1, 1, "Size", &format!("{:02X}", d.size), &size_note);
-                self.field(
-                    at + 2,
-                    2,
-                    "PCI Segment Number",
-                    &format!("{:04X}", d.segment),
-                    "",
-                );
-                self.field(
+                self.hex(at + 1, 1, "Size", u64::from(d.size), &size_note);
+                self.hex(at + 2, 2, "PCI Segment Number", u64::from(d.segment), "");
+                self.hex(
                     at + 4,
                     8,
                     "Register Base Address",
-                    &format!("{:016X}", d.register_base),
+                    u64::from(d.register_base),
                     "",
                 );
                 self.scopes(&d.scopes);
             }
             Body::Rmrr(r) => {
-                self.field(at, 2, "Reserved", &format!("{:04X}", r.reserved), "");
-                self.field(
-                    at + 2,
-                    2,
-                    "PCI Segment Number",
-                    &format!("{:04X}", r.segment),
-                    "",
-                );
-                self.field(at + 4, 8, "Base Address", &format!("{:016X}", r.base), "");
+                self.hex(at, 2, "Reserved", u64::from(r.reserved), "");
+                self.hex(at + 2, 2, "PCI Segment Number", u64::from(r.segment), "");
+                self.hex(at + 4, 8, "Base Address", u64::from(r.base), "");
                 let size = match (r.end.checked_sub(r.base), r.end.wrapping_sub(r.base)) {
                     (None, _) => String::from("end below base"),
                     (Some(_), u64::MAX) => String::from("2^64 bytes"),
                     (Some(d), _) => format!("{} bytes", d + 1),
                 };
-                self.field(
-                    at + 12,
-                    8,
-                    "End Address (limit)",
-                    &format!("{:016X}", r.end),
-                    &size,
-                );
+                self.hex(at + 12, 8, "End Address (limit)", u64::from(r.end), &size);
                 self.scopes(&r.scopes);
             }
             Body::Atsr(a) => {
-                self.field(
-                    at,
-                    1,
-                    "Flags",
-                    &format!("{:02X}", a.flags.bits()),
-                    &flag_names(a.flags.bits(), &[(1, "ALL_PORTS")]),
-                );
-                self.field(at + 1, 1, "Reserved", &format!("{:02X}", a.reserved), "");
-                self.field(
-                    at + 2,
-                    2,
-                    "PCI Segment Number",
-                    &format!("{:04X}", a.segment),
-                    "",
-                );
+                let flags = (a.flags.bits(), "ALL_PORTS");
+                self.flags_reserved_segment(at, flags, a.reserved, a.segment);
                 self.scopes(&a.scopes);
             }
             Body::Rhsa(r) => {
-                self.field(at, 4, "Reserved", &format!("{:08X}", r.reserved), "");
-                self.field(
-                    at + 4,
-                    8,
-                    "Base Address",
-                    &format!("{:016X}", r.register_base),
-                    "",
-                );
-                self.field(
+                self.hex(at, 4, "Reserved", u64::from(r.reserved), "");
+                self.hex(at + 4, 8, "Base Address", u64::from(r.register_base), "");
+                self.hex(
                     at + 12,
                     4,
                     "Proximity Domain",
-                    &format!("{:08X}", r.proximity_domain),
+                    u64::from(r.proximity_domain),
                     "",
                 );
                 if !r.tail.0.is_empty() {
@@ -357,13 +340,7 @@ impl Tree {
                     let _ = write!(reserved, "{b:02X}");
                 }
                 self.field(at, 3, "Reserved", &reserved, "");
-                self.field(
-                    at + 3,
-                    1,
-                    "Device Number",
-                    &format!("{:02X}", a.device_number),
-                    "",
-                );
+                self.hex(at + 3, 1, "Device Number", u64::from(a.device_number), "");
                 let name = until_nul(&a.name.0);
                 let terminated = name.len() < a.name.0.len();
                 let shown = name.len() + usize::from(terminated);
@@ -379,32 +356,13 @@ impl Tree {
                 }
             }
             Body::Satc(s) => {
-                self.field(
-                    at,
-                    1,
-                    "Flags",
-                    &format!("{:02X}", s.flags.bits()),
-                    &flag_names(s.flags.bits(), &[(1, "ATC_REQUIRED")]),
-                );
-                self.field(at + 1, 1, "Reserved", &format!("{:02X}", s.reserved), "");
-                self.field(
-                    at + 2,
-                    2,
-                    "PCI Segment Number",
-                    &format!("{:04X}", s.segment),
-                    "",
-                );
+                let flags = (s.flags.bits(), "ATC_REQUIRED");
+                self.flags_reserved_segment(at, flags, s.reserved, s.segment);
                 self.scopes(&s.scopes);
             }
             Body::Sidp(s) => {
-                self.field(at, 2, "Reserved", &format!("{:04X}", s.reserved), "");
-                self.field(
-                    at + 2,
-                    2,
-                    "PCI Segment Number",
-                    &format!("{:04X}", s.segment),
-                    "",
-                );
+                self.hex(at, 2, "Reserved", u64::from(s.reserved), "");
+                self.hex(at + 2, 2, "PCI Segment Number", u64::from(s.segment), "");
                 self.scopes(&s.scopes);
             }
             Body::Raw(r) => {
@@ -438,7 +396,7 @@ impl Tree {
             &format!("{:02X} [{}]", s.kind.code(), scope_name(s.kind)),
             "",
         );
-        self.field(at + 1, 1, "Entry Length", &format!("{:02X}", s.length), "");
+        self.hex(at + 1, 1, "Entry Length", u64::from(s.length), "");
         let reserved = u16::from_le_bytes([s.flags, s.reserved]);
         let note = if s.flags != 0 {
             format!("flags {:#04x}", s.flags)
@@ -446,20 +404,8 @@ impl Tree {
             String::new()
         };
         self.field(at + 2, 2, "Reserved", &format!("{reserved:04X}"), &note);
-        self.field(
-            at + 4,
-            1,
-            "Enumeration ID",
-            &format!("{:02X}", s.enumeration_id),
-            "",
-        );
-        self.field(
-            at + 5,
-            1,
-            "PCI Bus Number",
-            &format!("{:02X}", s.start_bus),
-            "",
-        );
+        self.hex(at + 4, 1, "Enumeration ID", u64::from(s.enumeration_id), "");
+        self.hex(at + 5, 1, "PCI Bus Number", u64::from(s.start_bus), "");
         self.blank();
         for (i, p) in s.path.iter().enumerate() {
             self.field(

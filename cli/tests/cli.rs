@@ -197,3 +197,21 @@ fn rules_lists_every_rule_and_explains_one() {
     assert!(stdout(&o).contains("Overlapping RMRRs"));
     assert_eq!(vtd(&["dmar", "rules", "nope"]).status.code(), Some(2));
 }
+
+#[test]
+fn check_json_carries_ids_ranges_and_verdicts() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = fixture_table(dir.path(), "zero-length-scope");
+    let o = vtd(&["dmar", "check", t.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["verdict"]["linux-6.1"], "hangs");
+    assert_eq!(v["verdict"]["xen-4.17"], "rejects-table");
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["rule"]["id"], "zero-length-scope");
+    assert_eq!(d["rule"]["fwts"], "InvalidDevScope");
+    assert!(d["range"]["start"].as_u64().unwrap() > 48);
+    let o = vtd(&["dmar", "check", "--fixtures", "--format", "json"]);
+    let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(list.as_array().unwrap().iter().all(|f| f["agrees"] == true));
+}

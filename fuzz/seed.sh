@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Seed every fuzz target's corpus with the real tables of the shared corpus and the
-# bundled fixtures (built from their specs). Run from the repository root.
+# bundled fixtures (built from their specs, with the dev build `cargo test` already
+# made). Run from anywhere.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 corpus=${VTD_CORPUS:-}
 for c in "$corpus" "$root/../shared/dmar-corpus/raw" /work/shared/dmar-corpus/raw; do
   if [ -n "$c" ] && [ -f "$c/index.tsv" ]; then corpus=$c; break; fi
 done
-vtd=(cargo run --quiet --release -p vtd-cli --manifest-path "$root/Cargo.toml" --)
+vtd=(cargo run --quiet -p vtd-cli --manifest-path "$root/Cargo.toml" --)
 for target in dmar_parse dmar_check; do
   dir="$root/fuzz/corpus/$target"
   mkdir -p "$dir"

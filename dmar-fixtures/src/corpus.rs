@@ -13,6 +13,10 @@ pub struct Entry {
     pub source: String,
     /// The `notes` column: anomalies the collector noted.
     pub notes: String,
+    /// The `checksum_ok` column (`yes`/`no`), if present.
+    pub checksum_ok: Option<bool>,
+    /// The `length` column, if present.
+    pub length: Option<usize>,
     /// The bytes.
     pub bytes: Vec<u8>,
 }
@@ -65,6 +69,7 @@ pub fn load(dir: &Path) -> std::io::Result<Vec<Entry>> {
     let header: Vec<&str> = lines.next().unwrap_or_default().split('\t').collect();
     let col = |name: &str| header.iter().position(|h| *h == name);
     let (file_col, source_col, notes_col) = (col("filename"), col("source"), col("notes"));
+    let (checksum_col, length_col) = (col("checksum_ok"), col("length"));
     let mut out = Vec::new();
     for line in lines.filter(|l| !l.trim().is_empty()) {
         let fields: Vec<&str> = line.split('\t').collect();
@@ -74,6 +79,12 @@ pub fn load(dir: &Path) -> std::io::Result<Vec<Entry>> {
         out.push(Entry {
             source: get(source_col).to_string(),
             notes: get(notes_col).to_string(),
+            checksum_ok: match get(checksum_col) {
+                "yes" => Some(true),
+                "no" => Some(false),
+                _ => None,
+            },
+            length: get(length_col).parse().ok(),
             file,
             bytes,
         });

@@ -34,6 +34,13 @@ fn corpus_round_trips_and_checks() {
         let tree = dmar::tree::render(&table);
         assert!(tree.contains("Subtable Type"), "{}", e.file);
         let report = dmar::check(&e.bytes, None);
+        // What the collector recorded must agree with what we find.
+        if let Some(ok) = e.checksum_ok {
+            assert_eq!(!report.ids().contains(&"checksum"), ok, "{}: checksum_ok", e.file);
+        }
+        if let Some(len) = e.length {
+            assert_eq!(len, e.bytes.len(), "{}: length column", e.file);
+        }
         if report.has_errors() {
             with_errors += 1;
         }

@@ -36,7 +36,12 @@ fn corpus_round_trips_and_checks() {
         let report = dmar::check(&e.bytes, None);
         // What the collector recorded must agree with what we find.
         if let Some(ok) = e.checksum_ok {
-            assert_eq!(!report.ids().contains(&"checksum"), ok, "{}: checksum_ok", e.file);
+            assert_eq!(
+                !report.ids().contains(&"checksum"),
+                ok,
+                "{}: checksum_ok",
+                e.file
+            );
         }
         if let Some(len) = e.length {
             assert_eq!(len, e.bytes.len(), "{}: length column", e.file);

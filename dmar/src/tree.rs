@@ -288,25 +288,19 @@ impl Tree {
                 };
                 self.hex(at + 1, 1, "Size", u64::from(d.size), &size_note);
                 self.hex(at + 2, 2, "PCI Segment Number", u64::from(d.segment), "");
-                self.hex(
-                    at + 4,
-                    8,
-                    "Register Base Address",
-                    u64::from(d.register_base),
-                    "",
-                );
+                self.hex(at + 4, 8, "Register Base Address", d.register_base, "");
                 self.scopes(&d.scopes);
             }
             Body::Rmrr(r) => {
                 self.hex(at, 2, "Reserved", u64::from(r.reserved), "");
                 self.hex(at + 2, 2, "PCI Segment Number", u64::from(r.segment), "");
-                self.hex(at + 4, 8, "Base Address", u64::from(r.base), "");
+                self.hex(at + 4, 8, "Base Address", r.base, "");
                 let size = match (r.end.checked_sub(r.base), r.end.wrapping_sub(r.base)) {
                     (None, _) => String::from("end below base"),
                     (Some(_), u64::MAX) => String::from("2^64 bytes"),
                     (Some(d), _) => format!("{} bytes", d + 1),
                 };
-                self.hex(at + 12, 8, "End Address (limit)", u64::from(r.end), &size);
+                self.hex(at + 12, 8, "End Address (limit)", r.end, &size);
                 self.scopes(&r.scopes);
             }
             Body::Atsr(a) => {
@@ -316,7 +310,7 @@ impl Tree {
             }
             Body::Rhsa(r) => {
                 self.hex(at, 4, "Reserved", u64::from(r.reserved), "");
-                self.hex(at + 4, 8, "Base Address", u64::from(r.register_base), "");
+                self.hex(at + 4, 8, "Base Address", r.register_base, "");
                 self.hex(
                     at + 12,
                     4,

@@ -10,9 +10,9 @@
 //! lengths and checksum and an OEM revision one higher than the input's, so Linux's
 //! initrd table upgrade accepts it in place of the firmware's table.
 
-use crate::check::{PciFunction, Platform};
+use crate::check::{walk_path, PathEnd, Platform};
 use crate::layout::{kind, size};
-use crate::table::{Body, DeviceScope, Rmrr, ScopeKind, Scopes, Table};
+use crate::table::{Body, Rmrr, ScopeKind, Scopes, Table};
 use crate::view::{DmarView, ScopesView, StopReason, ViewError};
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -261,16 +261,6 @@ fn repair_scopes(owner: usize, what: &str, scopes: &mut Scopes, log: &mut Log) {
     }
 }
 
-fn resolve(segment: u16, s: &DeviceScope, p: &dyn Platform) -> Option<Option<PciFunction>> {
-    let mut bus = s.start_bus;
-    let (last, hops) = s.path.split_last()?;
-    for hop in hops {
-        let f = p.pci_function(segment, bus, hop.device, hop.function)?;
-        bus = f.secondary_bus.filter(|_| f.is_bridge)?;
-    }
-    Some(p.pci_function(segment, bus, last.device, last.function))
-}
-
 fn repair_scope_entries(
     what: &str,
     segment: u16,
@@ -290,8 +280,9 @@ fn repair_scope_entries(
         }
         let pci = matches!(s.kind, ScopeKind::Endpoint | ScopeKind::Bridge);
         if let (Some(p), true) = (platform, pci) {
-            match resolve(segment, s, p) {
-                Some(Some(f)) => {
+            let hops = s.path.iter().map(|h| (h.device, h.function));
+            match walk_path(p, segment, s.start_bus, hops) {
+                Some(PathEnd::Found { function: f, .. }) => {
                     let want = if f.is_bridge { ScopeKind::Bridge } else { ScopeKind::Endpoint };
                     if want != s.kind {
                         log.push(
@@ -302,7 +293,7 @@ fn repair_scope_entries(
                         s.kind = want;
                     }
                 }
-                Some(None) | None => {
+                Some(PathEnd::Absent { .. } | PathEnd::NotBridge { .. }) | None => {
                     log.push(at, Some("scope-device-absent"), format!("offset {at} (0x{at:x}): removed a {what} scope naming a device the machine does not have"));
                     return false;
                 }

@@ -17,7 +17,7 @@ mod scope;
 mod structures;
 mod table;
 
-pub use platform::{e820, PciFunction, Platform};
+pub use platform::{e820, walk_path, PathEnd, PciFunction, Platform};
 pub use rules::{Consequence, Outcome, Rule, RULES};
 
 use alloc::string::String;

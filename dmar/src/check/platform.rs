@@ -49,3 +49,55 @@ pub trait Platform {
         true
     }
 }
+
+/// Where a device-scope path leads on a machine, hop by hop from its start bus, reading
+/// each bridge's secondary bus as Linux's `dmar_insert_dev_scope`, Xen's
+/// `acpi_parse_dev_scope` and fwts do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathEnd {
+    /// The function the last hop names, at `bus`.
+    Found {
+        /// The bus the last hop is on.
+        bus: u8,
+        /// The function found there.
+        function: PciFunction,
+    },
+    /// Hop `hop` (0-based) names nothing at `bus`.
+    Absent {
+        /// Which hop.
+        hop: usize,
+        /// The bus it was looked for on.
+        bus: u8,
+    },
+    /// Hop `hop`, before the last, is not a bridge: the rest of the path leads nowhere.
+    NotBridge {
+        /// Which hop.
+        hop: usize,
+        /// The bus it is on.
+        bus: u8,
+    },
+}
+
+/// Follow `path` (device, function hops) from `start_bus`; `None` for an empty path.
+pub fn walk_path(
+    p: &dyn Platform,
+    segment: u16,
+    start_bus: u8,
+    path: impl ExactSizeIterator<Item = (u8, u8)>,
+) -> Option<PathEnd> {
+    let hops = path.len();
+    let mut bus = start_bus;
+    for (hop, (device, function)) in path.enumerate() {
+        let Some(f) = p.pci_function(segment, bus, device, function) else {
+            return Some(PathEnd::Absent { hop, bus });
+        };
+        if hop + 1 == hops {
+            return Some(PathEnd::Found { bus, function: f });
+        }
+        match (f.is_bridge, f.secondary_bus) {
+            (true, Some(secondary)) => bus = secondary,
+            _ => return Some(PathEnd::NotBridge { hop, bus }),
+        }
+    }
+    None
+}

@@ -2,10 +2,10 @@
 
 use super::rules;
 use super::structures::Seen;
-use super::{Platform, Sink};
+use super::{walk_path, PathEnd, Platform, Sink};
 use crate::layout::{scope_kind, size};
 use crate::table::ScopeKind;
-use crate::view::{DmarView, ScopeView, ScopesView, StopReason};
+use crate::view::{ScopeView, ScopesView, StopReason};
 use alloc::format;
 
 /// Which scope types a structure may carry (VT-d spec §8.3–8.9).
@@ -64,7 +64,6 @@ fn type_name(kind: u8) -> &'static str {
 /// Check every scope of one structure; returns how many decoded.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn check_all(
-    _view: &DmarView<'_>,
     owner_offset: usize,
     segment: u16,
     scopes: ScopesView<'_>,
@@ -204,61 +203,62 @@ fn one(
     }
 }
 
-/// Follow the path through the machine's bridges, as Linux's `dmar_insert_dev_scope`,
-/// Xen's `acpi_parse_dev_scope` and fwts do, and report what is missing or mismatched.
+/// Follow the path through the machine's bridges and report what is missing or
+/// mismatched.
 fn resolve(segment: u16, s: &ScopeView<'_>, p: &dyn Platform, sink: &mut Sink) {
     let at = s.offset;
-    let mut bus = s.fixed.start_bus;
-    let hops = s.path.len();
-    for (i, hop) in s.path.iter().enumerate() {
-        let bdf = format!(
-            "{segment:04x}:{bus:02x}:{:02x}.{:x}",
-            hop.device, hop.function
-        );
-        let Some(f) = p.pci_function(segment, bus, hop.device, hop.function) else {
+    let range = at..at + usize::from(s.fixed.length);
+    let what = type_name(s.fixed.kind);
+    let hops = s.path.iter().map(|h| (h.device, h.function));
+    let bdf = |bus: u8, hop: usize| {
+        let h = s
+            .path
+            .get(hop)
+            .copied()
+            .unwrap_or(crate::layout::PathEntryRaw {
+                device: 0,
+                function: 0,
+            });
+        format!("{segment:04x}:{bus:02x}:{:02x}.{:x}", h.device, h.function)
+    };
+    match walk_path(p, segment, s.fixed.start_bus, hops) {
+        Some(PathEnd::Absent { hop, bus }) => {
             sink.push(
                 &rules::SCOPE_DEVICE_ABSENT,
-                at..at + usize::from(s.fixed.length),
+                range,
                 format!(
-                    "offset {at} (0x{at:x}): {} scope names {bdf}{}, which the machine does not have",
-                    type_name(s.fixed.kind),
-                    if i + 1 < hops { " (a bridge on its path)" } else { "" }
+                "offset {at} (0x{at:x}): {what} scope names {}{}, which the machine does not have",
+                bdf(bus, hop),
+                if hop + 1 < s.path.len() { " (a bridge on its path)" } else { "" }
+            ),
+            )
+        }
+        Some(PathEnd::NotBridge { hop, bus }) => sink.push(
+            &rules::SCOPE_PATH_NOT_BRIDGE,
+            range,
+            format!(
+                "offset {at} (0x{at:x}): path hop {} is not a bridge, so the rest of the path \
+                 leads nowhere",
+                bdf(bus, hop)
+            ),
+        ),
+        Some(PathEnd::Found { bus, function })
+            if function.is_bridge != (s.fixed.kind == scope_kind::BRIDGE) =>
+        {
+            sink.push(
+                &rules::SCOPE_TYPE_MISMATCH,
+                at..at + 1,
+                format!(
+                    "offset {at} (0x{at:x}): {what} scope names {}, which is {}",
+                    bdf(bus, s.path.len().saturating_sub(1)),
+                    if function.is_bridge {
+                        "a bridge"
+                    } else {
+                        "an endpoint"
+                    }
                 ),
             );
-            return;
-        };
-        if i + 1 < hops {
-            match (f.is_bridge, f.secondary_bus) {
-                (true, Some(secondary)) => bus = secondary,
-                _ => {
-                    sink.push(
-                        &rules::SCOPE_PATH_NOT_BRIDGE,
-                        at..at + usize::from(s.fixed.length),
-                        format!(
-                            "offset {at} (0x{at:x}): path hop {bdf} is not a bridge, so the rest \
-                             of the path leads nowhere"
-                        ),
-                    );
-                    return;
-                }
-            }
-        } else {
-            let want_bridge = s.fixed.kind == scope_kind::BRIDGE;
-            if f.is_bridge != want_bridge {
-                sink.push(
-                    &rules::SCOPE_TYPE_MISMATCH,
-                    at..at + 1,
-                    format!(
-                        "offset {at} (0x{at:x}): {} scope names {bdf}, which is {}",
-                        type_name(s.fixed.kind),
-                        if f.is_bridge {
-                            "a bridge"
-                        } else {
-                            "an endpoint"
-                        }
-                    ),
-                );
-            }
         }
+        Some(PathEnd::Found { .. }) | None => {}
     }
 }

@@ -37,7 +37,6 @@ pub(super) struct Seen {
 }
 
 pub(super) fn check_one(
-    view: &DmarView<'_>,
     s: &StructureView<'_>,
     platform: Option<&dyn Platform>,
     seen: &mut Seen,
@@ -120,7 +119,7 @@ pub(super) fn check_one(
             } else {
                 Allowed::Drhd
             };
-            scope::check_all(view, at, segment, scopes, allowed, platform, seen, sink);
+            scope::check_all(at, segment, scopes, allowed, platform, seen, sink);
             if !include_all && scopes.bytes.is_empty() {
                 sink.push(
                     &rules::DRHD_WITHOUT_SCOPE,
@@ -193,7 +192,7 @@ pub(super) fn check_one(
                     );
                 }
             }
-            scope::check_all(view, at, f.segment.get(), scopes, Allowed::Rmrr, platform, seen, sink);
+            scope::check_all(at, f.segment.get(), scopes, Allowed::Rmrr, platform, seen, sink);
             if scopes.bytes.is_empty() {
                 sink.push(
                     &rules::RMRR_WITHOUT_SCOPE,
@@ -223,7 +222,7 @@ pub(super) fn check_one(
             }
             // With ALL_PORTS neither driver parses the scopes, so their defects are moot.
             if f.flags & 1 == 0 {
-                scope::check_all(view, at, segment, scopes, Allowed::Atsr, platform, seen, sink);
+                scope::check_all(at, segment, scopes, Allowed::Atsr, platform, seen, sink);
             } else if !scopes.bytes.is_empty() {
                 sink.push(
                     &rules::ATSR_ALL_PORTS_WITH_SCOPES,
@@ -260,11 +259,11 @@ pub(super) fn check_one(
         }
         BodyView::Satc(f, scopes) => {
             newer_type(s, sink);
-            scope::check_all(view, at, f.segment.get(), scopes, Allowed::Satc, platform, seen, sink);
+            scope::check_all(at, f.segment.get(), scopes, Allowed::Satc, platform, seen, sink);
         }
         BodyView::Sidp(f, scopes) => {
             newer_type(s, sink);
-            scope::check_all(view, at, f.segment.get(), scopes, Allowed::Sidp, platform, seen, sink);
+            scope::check_all(at, f.segment.get(), scopes, Allowed::Sidp, platform, seen, sink);
         }
         BodyView::Raw(_) if s.kind <= kind::SIDP => sink.push(
             &rules::STRUCTURE_TOO_SHORT,

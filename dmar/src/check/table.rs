@@ -35,7 +35,7 @@ pub(super) fn check(bytes: &[u8], platform: Option<&dyn Platform>, sink: &mut Si
     let mut walk = view.structures();
     let mut seen = structures::Seen::default();
     for s in walk.by_ref() {
-        structures::check_one(&view, &s, platform, &mut seen, sink);
+        structures::check_one(&s, platform, &mut seen, sink);
     }
     if let Some(stop) = walk.stop() {
         walk_stop(&view, stop.offset, stop.reason, seen.drhds > 0, sink);

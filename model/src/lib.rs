@@ -1,5 +1,9 @@
-//! The VT-d remapping hardware model (issue 4 builds it).
-//!
-//! This crate is a placeholder in the workspace layout of DESIGN.md §2; it has no code
-//! yet and nothing depends on it.
+//! `vtd-model`: Intel VT-d remapping hardware as a pure state machine.
 #![forbid(unsafe_code)]
+
+pub mod cache;
+pub mod fault;
+pub mod memory;
+pub mod regs;
+pub mod tables;
+pub mod topology;

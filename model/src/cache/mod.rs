@@ -1,0 +1,3 @@
+//! The unit's caches.
+
+pub mod set_assoc;

@@ -1,5 +1,7 @@
 //! Faults: reasons, and recording them as the hardware does.
 
 mod reason;
+pub mod record;
 
 pub use reason::FaultReason;
+pub use record::Event;

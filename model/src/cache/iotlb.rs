@@ -1,0 +1,78 @@
+//! The IOTLB: leaf translations by domain, PASID and page.
+
+use super::set_assoc::{mix, CacheKey};
+use crate::fault::FaultReason;
+use crate::request::Perm;
+
+/// Requests without a PASID in legacy mode use this PASID tag.
+pub const NO_PASID: u32 = u32::MAX;
+
+/// Looked up by domain, PASID, page size (level) and page number at that size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct IotlbKey {
+    /// Domain.
+    pub did: u16,
+    /// 1 = 4 KiB, 2 = 2 MiB, 3 = 1 GiB.
+    pub level: u8,
+    /// PASID tag ([`NO_PASID`] in legacy mode).
+    pub pasid: u32,
+    /// Address >> (12 + 9·(level − 1)).
+    pub page: u64,
+}
+
+impl IotlbKey {
+    /// The key of `addr` at `level`.
+    #[inline]
+    pub fn new(did: u16, pasid: u32, level: u8, addr: u64) -> Self {
+        IotlbKey {
+            did,
+            level,
+            pasid,
+            page: addr >> page_shift(level),
+        }
+    }
+
+    /// First byte the entry covers.
+    pub fn base(&self) -> u64 {
+        self.page << page_shift(self.level)
+    }
+
+    /// Bytes the entry covers.
+    pub fn size(&self) -> u64 {
+        1 << page_shift(self.level)
+    }
+}
+
+/// log2 of the page size at `level`.
+#[inline]
+pub fn page_shift(level: u8) -> u32 {
+    12 + 9 * (u32::from(level).max(1) - 1)
+}
+
+impl CacheKey for IotlbKey {
+    #[inline]
+    fn set_hash(&self) -> u64 {
+        mix(self.page
+            ^ (u64::from(self.did) << 40)
+            ^ (u64::from(self.level) << 58)
+            ^ u64::from(self.pasid) << 20)
+    }
+}
+
+/// A cached translation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IotlbEntry {
+    /// A mapping.
+    Map {
+        /// Output address of the page.
+        out: u64,
+        /// Rights (the AND of every level's).
+        perm: Perm,
+        /// The leaf's SNP bit (or PGSNP).
+        snoop: bool,
+        /// First level: user-accessible (always true for second-level entries).
+        user: bool,
+    },
+    /// A translation that faulted, cached because CAP.CM allows it.
+    Fault(FaultReason),
+}

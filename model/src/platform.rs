@@ -239,6 +239,11 @@ impl Platform {
         self.units.get_mut(index)
     }
 
+    /// One unit and the memory, to program the unit directly.
+    pub fn unit_and_memory(&mut self, index: usize) -> Option<(&mut Unit, &mut SparseMemory)> {
+        Some((self.units.get_mut(index)?, &mut self.memory))
+    }
+
     /// The PCI topology.
     pub fn topology(&self) -> &Topology {
         &self.topology

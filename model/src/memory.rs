@@ -49,14 +49,21 @@ pub trait GuestMemory {
     }
 }
 
+/// Pages per chunk of the page index (2 MiB of memory).
+const CHUNK_PAGES: usize = 512;
+
 /// Memory backed page by page on first write; unwritten pages read as zero.
+///
+/// Pages are found through a two-level index: 2 MiB chunks by hash, then a direct
+/// array of 512 page slots. The last chunk looked up is remembered, so a table walk,
+/// whose tables usually sit in one chunk, costs no hashing.
 #[derive(Debug, Clone)]
 pub struct SparseMemory {
     limit: u64,
-    index: FxHashMap<u64, u32>,
+    chunks: FxHashMap<u64, u32>,
+    slots: Vec<[u32; CHUNK_PAGES]>,
     pages: Vec<Box<[u8; PAGE_SIZE as usize]>>,
-    /// The page frame and slot of the last page looked up: table walks read several
-    /// entries of one page in a row.
+    /// The chunk number and index of the last chunk looked up.
     last: Cell<(u64, u32)>,
     /// Every read of hardware-visible memory, for the statistics.
     reads: Cell<u64>,
@@ -69,7 +76,8 @@ impl SparseMemory {
     pub fn new(limit: u64) -> Self {
         SparseMemory {
             limit,
-            index: FxHashMap::default(),
+            chunks: FxHashMap::default(),
+            slots: Vec::new(),
             pages: Vec::new(),
             last: Cell::new((u64::MAX, NO_SLOT)),
             reads: Cell::new(0),
@@ -104,24 +112,42 @@ impl SparseMemory {
         Ok(())
     }
 
-    fn slot(&self, frame: u64) -> Option<u32> {
-        let (f, s) = self.last.get();
-        if f == frame {
-            return (s != NO_SLOT).then_some(s);
+    #[inline]
+    fn chunk(&self, frame: u64) -> Option<u32> {
+        let number = frame / CHUNK_PAGES as u64;
+        let (n, c) = self.last.get();
+        if n == number {
+            return (c != NO_SLOT).then_some(c);
         }
-        let s = self.index.get(&frame).copied();
-        self.last.set((frame, s.unwrap_or(NO_SLOT)));
-        s
+        let c = self.chunks.get(&number).copied();
+        self.last.set((number, c.unwrap_or(NO_SLOT)));
+        c
+    }
+
+    #[inline]
+    fn slot(&self, frame: u64) -> Option<u32> {
+        let c = self.chunk(frame)?;
+        let s = self.slots[c as usize][(frame % CHUNK_PAGES as u64) as usize];
+        (s != NO_SLOT).then_some(s)
     }
 
     fn slot_mut(&mut self, frame: u64) -> u32 {
         if let Some(s) = self.slot(frame) {
             return s;
         }
+        let chunk = match self.chunk(frame) {
+            Some(c) => c,
+            None => {
+                let c = self.slots.len() as u32;
+                self.slots.push([NO_SLOT; CHUNK_PAGES]);
+                self.chunks.insert(frame / CHUNK_PAGES as u64, c);
+                self.last.set((frame / CHUNK_PAGES as u64, c));
+                c
+            }
+        };
         let s = u32::try_from(self.pages.len()).unwrap_or(NO_SLOT - 1);
         self.pages.push(Box::new([0; PAGE_SIZE as usize]));
-        self.index.insert(frame, s);
-        self.last.set((frame, s));
+        self.slots[chunk as usize][(frame % CHUNK_PAGES as u64) as usize] = s;
         s
     }
 }
@@ -161,23 +187,14 @@ impl GuestMemory for SparseMemory {
 
     fn read_u64(&self, addr: u64) -> Result<u64, MemError> {
         // The hot path of every table walk: one aligned read within a page.
-        if addr % 8 == 0 {
-            self.check(addr, 8)?;
+        if addr % 8 == 0 && addr < self.limit.saturating_sub(7) {
             self.reads.set(self.reads.get() + 1);
             let off = (addr % PAGE_SIZE) as usize;
             return Ok(match self.slot(addr / PAGE_SIZE) {
                 Some(s) => {
-                    let p = &self.pages[s as usize];
-                    u64::from_le_bytes([
-                        p[off],
-                        p[off + 1],
-                        p[off + 2],
-                        p[off + 3],
-                        p[off + 4],
-                        p[off + 5],
-                        p[off + 6],
-                        p[off + 7],
-                    ])
+                    let mut b = [0u8; 8];
+                    b.copy_from_slice(&self.pages[s as usize][off..off + 8]);
+                    u64::from_le_bytes(b)
                 }
                 None => 0,
             });

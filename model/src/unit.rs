@@ -94,10 +94,11 @@ pub struct Unit {
     config: UnitConfig,
     cap: Cap,
     ecap: Ecap,
-    haw: u32,
     regs: Registers,
     te: bool,
-    root: RootPointer,
+    /// PMEN.EPM, kept here so the translation path need not read the register.
+    pmr_enabled: bool,
+    hw: Hw,
     caches: Caches,
     recorder: Recorder,
     stats: Stats,
@@ -124,10 +125,10 @@ impl Unit {
             config,
             cap,
             ecap,
-            haw,
             regs,
             te: false,
-            root: RootPointer::default(),
+            pmr_enabled: false,
+            hw: Hw::new(cap, ecap, haw),
             caches: Caches::new(&config.caches),
             recorder: Recorder::default(),
             stats: Stats::default(),
@@ -201,7 +202,8 @@ impl Unit {
         self.regs.reset();
         self.regs.set(o::VER, u64::from(self.config.preset.ver));
         self.te = false;
-        self.root = RootPointer::default();
+        self.pmr_enabled = false;
+        self.hw.root = RootPointer::default();
         self.caches.clear();
         self.recorder.reset();
     }
@@ -240,6 +242,7 @@ impl Unit {
                 // PRS follows EPM at once: the model has no DMA in flight to drain.
                 let epm = self.regs.get(o::PMEN) >> 31 & 1;
                 self.regs.update(o::PMEN, |v| (v & !1) | epm);
+                self.pmr_enabled = epm == 1;
             }
             r if r == iro + 8 && t.high => self.iotlb_command(),
             r if (fro..fr_end).contains(&r) && (r - fro) % 16 == 8 && t.high => {
@@ -274,7 +277,7 @@ impl Unit {
         if v & gcmd::SRTP != 0 {
             let rtaddr = self.regs.get(o::RTADDR);
             let ttm = (rtaddr >> 10) & 3;
-            self.root = RootPointer {
+            self.hw.root = RootPointer {
                 addr: rtaddr & !0xfff,
                 scalable: ttm == 1,
                 abort: ttm == 3 && self.ecap.adms(),
@@ -345,16 +348,6 @@ impl Unit {
         self.regs.set(at + 8, done);
     }
 
-    fn hw(&self) -> Hw {
-        Hw {
-            cap: self.cap,
-            ecap: self.ecap,
-            haw: self.haw,
-            root: self.root,
-            negative: self.cap.cm(),
-        }
-    }
-
     /// Translate a DMA request.
     pub fn translate<M: GuestMemory + ?Sized>(
         &mut self,
@@ -370,17 +363,20 @@ impl Unit {
         if !self.te {
             return Ok(identity(req, 0, Via::Disabled));
         }
-        if self.root.abort {
+        if self.hw.root.abort {
             return discard(Discard::AbortDmaMode);
         }
-        let hw = self.hw();
-        let result = Walker {
+        let hw = &self.hw;
+        let mut walker = Walker {
             mem,
             hw,
             caches: Some(&mut self.caches),
             stats: &mut self.stats,
+        };
+        let result = walker.translate(req);
+        if let (Ok(t), false) = (&result, self.config.checker) {
+            return Ok(*t);
         }
-        .resolve(req);
         if self.config.checker {
             let mut scratch = Stats::default();
             let fresh = Walker {

@@ -205,3 +205,15 @@ fn leaf_address(r: &Rig, iova: u64) -> u64 {
     }
     table + ((iova >> 12) & 0x1ff) * 8
 }
+
+#[test]
+fn five_level_tables_on_a_57_bit_unit() {
+    // Sapphire Rapids: SAGAW 48- and 57-bit; the rig uses the deepest (5 levels).
+    let mut r = Rig::legacy(presets::SAPPHIRE_RAPIDS);
+    assert_eq!(r.pt.levels, 5);
+    let iova = 0x1_2345_6789_a000;
+    r.map(iova, 0x20_0000, MapFlags::RW);
+    let t = r.read(iova | 0x10).unwrap();
+    assert_eq!((t.addr, t.via), (0x20_0010, Via::Walk { reads: 5 }));
+    assert_eq!(reason(r.read(1 << 57)), R::ADDRESS_BEYOND_MGAW.0);
+}

@@ -233,3 +233,49 @@ fn scalable_second_level_faults_use_scalable_codes() {
         R::SM_ADDRESS_BEYOND.0
     );
 }
+
+#[test]
+fn page_snoop_and_five_level_first_level_tables() {
+    let mut s = setup();
+    let pt = s.table(5, Format::First);
+    let va = 0x00ff_8000_0000_0000u64 | 0x1000; // needs the 5th level
+    pt.map(&mut s.mem, &mut s.alloc, va, 0x30_0000, 1, MapFlags::RW)
+        .unwrap();
+    // PGTT = 001, FLPM = 1 (5-level), PGSNP (qword 1 bit 24).
+    s.pasid(11, 1 << 6 | 1, u64::from(DID) | 1 << 24, pt.root | 1 << 2);
+    let req = Request {
+        no_snoop: true,
+        ..Request::read(DEV, va).with_pasid(11)
+    };
+    let t = s.go(req).unwrap();
+    assert_eq!(t.addr, 0x30_0000);
+    assert!(t.snoop, "PGSNP snoops every access of the PASID");
+}
+
+#[test]
+fn execute_requests_need_ere_and_the_x_bit_with_slee() {
+    let mut s = setup();
+    let pt = s.table(4, Format::Second);
+    pt.map(&mut s.mem, &mut s.alloc, 0x1000, 0x20_0000, 1, MapFlags::RW)
+        .unwrap();
+    let exec = |pasid| Request {
+        access: Access::READ | Access::EXEC,
+        ..Request::read(DEV, 0x1000).with_pasid(pasid)
+    };
+    // SL with SLEE (bit 5) and ERE (qword 2 bit 1): the leaf lacks X.
+    s.pasid(
+        12,
+        pt.root | 2 << 6 | 1 << 5 | 2 << 2 | 1,
+        u64::from(DID),
+        2,
+    );
+    assert_eq!(reason(s.go(exec(12))), R::SM_SL_PERMISSION.0);
+    // Without ERE the request is refused before the walk.
+    s.pasid(
+        13,
+        pt.root | 2 << 6 | 1 << 5 | 2 << 2 | 1,
+        u64::from(DID),
+        0,
+    );
+    assert_eq!(reason(s.go(exec(13))), R::SM_ERE_CLEAR.0);
+}

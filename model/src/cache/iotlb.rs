@@ -7,39 +7,49 @@ use crate::request::Perm;
 /// Requests without a PASID in legacy mode use this PASID tag.
 pub const NO_PASID: u32 = u32::MAX;
 
-/// Looked up by domain, PASID, page size (level) and page number at that size.
+/// Looked up by domain, PASID, page size (level) and page number at that size, packed
+/// into two words so a lookup compares two integers per way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct IotlbKey {
-    /// Domain.
-    pub did: u16,
-    /// 1 = 4 KiB, 2 = 2 MiB, 3 = 1 GiB.
-    pub level: u8,
-    /// PASID tag ([`NO_PASID`] in legacy mode).
-    pub pasid: u32,
+    /// DID (bits 15:0), level (23:16), PASID (55:24).
+    tag: u64,
     /// Address >> (12 + 9·(level − 1)).
-    pub page: u64,
+    page: u64,
 }
 
 impl IotlbKey {
-    /// The key of `addr` at `level`.
+    /// The key of `addr` at `level` (1 = 4 KiB, 2 = 2 MiB, 3 = 1 GiB).
     #[inline]
     pub fn new(did: u16, pasid: u32, level: u8, addr: u64) -> Self {
         IotlbKey {
-            did,
-            level,
-            pasid,
+            tag: u64::from(did) | u64::from(level) << 16 | u64::from(pasid) << 24,
             page: addr >> page_shift(level),
         }
     }
 
+    /// Domain.
+    pub fn did(&self) -> u16 {
+        self.tag as u16
+    }
+
+    /// Level.
+    pub fn level(&self) -> u8 {
+        (self.tag >> 16) as u8
+    }
+
+    /// PASID tag.
+    pub fn pasid(&self) -> u32 {
+        (self.tag >> 24) as u32
+    }
+
     /// First byte the entry covers.
     pub fn base(&self) -> u64 {
-        self.page << page_shift(self.level)
+        self.page << page_shift(self.level())
     }
 
     /// Bytes the entry covers.
     pub fn size(&self) -> u64 {
-        1 << page_shift(self.level)
+        1 << page_shift(self.level())
     }
 }
 
@@ -52,10 +62,7 @@ pub fn page_shift(level: u8) -> u32 {
 impl CacheKey for IotlbKey {
     #[inline]
     fn set_hash(&self) -> u64 {
-        mix(self.page
-            ^ (u64::from(self.did) << 40)
-            ^ (u64::from(self.level) << 58)
-            ^ u64::from(self.pasid) << 20)
+        mix(self.page ^ self.tag.rotate_left(40))
     }
 }
 

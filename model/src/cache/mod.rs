@@ -155,7 +155,7 @@ impl Caches {
         let tagged = |d: u16, p: u32| did.is_none_or(|x| x == d) && pasid.is_none_or(|x| x == p);
         let iotlb = self.iotlb.retain(|k, _| {
             let (b, size) = (k.base(), k.size());
-            !(tagged(k.did, k.pasid) && overlaps(b, b + (size - 1)))
+            !(tagged(k.did(), k.pasid()) && overlaps(b, b + (size - 1)))
         });
         let mut paging = 0;
         if !(range.is_some() && ih) {

@@ -106,6 +106,11 @@ impl<K: CacheKey, V> SetAssoc<K, V> {
         self.len
     }
 
+    /// Whether the cache can hold anything at all.
+    pub fn enabled(&self) -> bool {
+        !self.slots.is_empty()
+    }
+
     /// Whether there are no entries.
     pub fn is_empty(&self) -> bool {
         self.len == 0
@@ -122,20 +127,21 @@ impl<K: CacheKey, V> SetAssoc<K, V> {
     /// Look `key` up, counting it as a use.
     #[inline]
     pub fn get(&mut self, key: &K) -> Option<&V> {
+        if self.slots.is_empty() {
+            return None;
+        }
         let range = self.set_range(key);
         self.clock += 1;
         let clock = self.clock;
         let lru = self.geometry.replacement == Replacement::Lru;
-        let slots = self.slots.get_mut(range)?;
-        for s in slots.iter_mut().flatten() {
-            if s.key == *key {
-                if lru {
-                    s.stamp = clock;
-                }
-                return Some(&s.value);
-            }
+        let index = range
+            .clone()
+            .find(|&i| matches!(&self.slots[i], Some(s) if s.key == *key))?;
+        let slot = self.slots[index].as_mut()?;
+        if lru {
+            slot.stamp = clock;
         }
-        None
+        Some(&slot.value)
     }
 
     /// Look `key` up without touching replacement state.
@@ -151,6 +157,9 @@ impl<K: CacheKey, V> SetAssoc<K, V> {
 
     /// Insert (or replace) `key`; returns the entry evicted to make room, if any.
     pub fn insert(&mut self, key: K, value: V) -> Option<(K, V)> {
+        if self.slots.is_empty() {
+            return None;
+        }
         let range = self.set_range(&key);
         if range.is_empty() {
             return None;

@@ -48,7 +48,7 @@ fn permitted(perm: Perm, user_page: bool, access: Access, f: &FlWalk) -> Option<
 impl<M: GuestMemory + ?Sized> Walker<'_, M> {
     /// Guest-physical → host-physical for a nested table access or output.
     fn stage2(&mut self, s2: &SlWalk, gpa: u64, access: Access, top: bool) -> Step<Leaf> {
-        let width = (12 + 9 * s2.levels).min(self.hw.cap.mgaw_bits());
+        let width = (12 + 9 * s2.levels).min(self.hw.mgaw);
         if width < 64 && gpa >> width != 0 {
             return fail(R::SM_NESTED_FL_BEYOND, s2.fpd);
         }

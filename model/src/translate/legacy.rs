@@ -59,11 +59,14 @@ pub(super) fn fetch_context<M: GuestMemory + ?Sized>(
     }))
 }
 
-/// Translate through a legacy context entry.
+/// Translate through a legacy context entry. `probed`: the caller already looked in
+/// the IOTLB and missed (or found an entry lacking the rights, which the walk
+/// reproduces as the fault).
 pub(super) fn translate<M: GuestMemory + ?Sized>(
     w: &mut Walker<'_, M>,
     req: &Request,
     c: LegacyContext,
+    probed: bool,
 ) -> Step<Translation> {
     if req.pasid.is_some() {
         // Requests with PASID are not supported in legacy mode (RTA.2).
@@ -82,7 +85,7 @@ pub(super) fn translate<M: GuestMemory + ?Sized>(
         return Ok(identity(req, c.did, Via::PassThrough));
     }
     let agaw = 12 + 9 * c.levels;
-    let width = agaw.min(w.hw.cap.mgaw_bits());
+    let width = agaw.min(w.hw.mgaw);
     if width < 64 && req.addr >> width != 0 {
         return fail(LEGACY_CODES.beyond, c.fpd);
     }
@@ -95,6 +98,7 @@ pub(super) fn translate<M: GuestMemory + ?Sized>(
         codes: LEGACY_CODES,
         slee: false,
         cache: true,
+        probed,
     };
     let check = req.at != AddressType::TranslationRequest;
     let leaf = w.sl_walk(&walk, req.addr, req.access, check)?;

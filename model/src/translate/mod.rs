@@ -12,12 +12,15 @@ mod scalable;
 mod second_level;
 
 use crate::cache::context::{CachedContext, ContextKey};
+use crate::cache::iotlb::{IotlbEntry, IotlbKey, NO_PASID};
 use crate::cache::Caches;
 use crate::fault::FaultReason;
 use crate::memory::GuestMemory;
 use crate::regs::{Cap, Ecap};
+use crate::request::{Access, AddressType};
 use crate::request::{Perm, Request, Translation, Via};
 use crate::stats::Stats;
+use crate::tables::TranslationType;
 
 /// Where the root table is, as latched by the last SRTP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -32,8 +35,8 @@ pub struct RootPointer {
     pub invalid: bool,
 }
 
-/// The hardware properties a translation depends on.
-#[derive(Debug, Clone, Copy)]
+/// The hardware properties a translation depends on, decoded once per unit.
+#[derive(Debug, Clone)]
 pub(crate) struct Hw {
     pub cap: Cap,
     pub ecap: Ecap,
@@ -42,6 +45,33 @@ pub(crate) struct Hw {
     pub root: RootPointer,
     /// Caching mode: faulting lookups are cached too.
     pub negative: bool,
+    /// MGAW + 1.
+    pub mgaw: u32,
+    /// Second-level large pages by level (index 2 = 2 MiB, 3 = 1 GiB).
+    pub sl_large: [bool; 4],
+    /// Second-level reserved masks by level (1–5) and leaf-large (index 1).
+    pub sl_rsvd: [[u64; 2]; 6],
+}
+
+impl Hw {
+    pub(crate) fn new(cap: Cap, ecap: Ecap, haw: u32) -> Self {
+        let mut sl_rsvd = [[0; 2]; 6];
+        for (level, masks) in sl_rsvd.iter_mut().enumerate().skip(1) {
+            for (large, m) in masks.iter_mut().enumerate() {
+                *m = crate::tables::sl::reserved(level as u32, large == 1, haw, ecap.sc());
+            }
+        }
+        Hw {
+            cap,
+            ecap,
+            haw,
+            root: RootPointer::default(),
+            negative: cap.cm(),
+            mgaw: cap.mgaw_bits(),
+            sl_large: [false, false, cap.sllps() & 1 != 0, cap.sllps() & 2 != 0],
+            sl_rsvd,
+        }
+    }
 }
 
 /// A failed translation, before it is recorded.
@@ -62,7 +92,7 @@ pub(crate) fn fail<T>(reason: FaultReason, fpd: bool) -> Step<T> {
 /// Memory, hardware properties, caches (if any) and counters for one translation.
 pub(crate) struct Walker<'a, M: GuestMemory + ?Sized> {
     pub mem: &'a M,
-    pub hw: Hw,
+    pub hw: &'a Hw,
     pub caches: Option<&'a mut Caches>,
     pub stats: &'a mut Stats,
 }
@@ -83,10 +113,74 @@ impl<M: GuestMemory + ?Sized> Walker<'_, M> {
             return fail(FaultReason::SM_ROOT_TABLE_INVALID, false);
         }
         match self.context(req.source_id)? {
-            CachedContext::Legacy(c) => legacy::translate(self, req, c),
+            CachedContext::Legacy(c) => legacy::translate(self, req, c, false),
             CachedContext::Scalable(c) => scalable::translate(self, req, c),
             CachedContext::Fault(reason) => fail(reason, false),
         }
+    }
+
+    /// Translate `req` (translation enabled). The common case goes short: an
+    /// untranslated request without PASID from a device with a cached legacy context
+    /// is answered from the IOTLB, or walked without probing the caches twice.
+    #[inline]
+    pub(crate) fn translate(&mut self, req: &Request) -> Step<Translation> {
+        if req.pasid.is_some() || req.at != AddressType::Untranslated || self.hw.root.scalable {
+            return self.resolve(req);
+        }
+        match self.probe(req) {
+            Probe::Hit(t) => Ok(t),
+            Probe::Context(c, probed) => legacy::translate(self, req, c, probed),
+            Probe::Nothing => self.resolve(req),
+        }
+    }
+
+    /// The context cache, then the IOTLB, for a legacy untranslated request.
+    #[inline]
+    fn probe(&mut self, req: &Request) -> Probe {
+        let Some(caches) = self.caches.as_deref_mut() else {
+            return Probe::Nothing;
+        };
+        let Some(&CachedContext::Legacy(c)) = caches.context.get(&ContextKey(req.source_id)) else {
+            return Probe::Nothing;
+        };
+        self.stats.context.count(true);
+        let width = (12 + 9 * c.levels).min(self.hw.mgaw);
+        let usable = matches!(c.tt, TranslationType::Untranslated | TranslationType::All)
+            && (width >= 64 || req.addr >> width == 0);
+        if !usable || !caches.iotlb.enabled() {
+            return Probe::Context(c, !caches.iotlb.enabled());
+        }
+        for level in 1..=3u8 {
+            if level > 1 && !self.hw.sl_large[usize::from(level)] {
+                continue;
+            }
+            let key = IotlbKey::new(c.did, NO_PASID, level, req.addr);
+            let (out, perm, snoop) = match caches.iotlb.get(&key).copied() {
+                None => continue,
+                Some(IotlbEntry::Map {
+                    out, perm, snoop, ..
+                }) => (out, perm, snoop),
+                // A cached fault (caching mode): the full walk path reports it.
+                Some(IotlbEntry::Fault(_)) => return Probe::Context(c, false),
+            };
+            let allowed = (perm.read || !req.access.contains(Access::READ))
+                && (perm.write || !req.access.contains(Access::WRITE));
+            if !allowed {
+                // The walk path finds the same entry and reports the fault.
+                return Probe::Context(c, false);
+            }
+            self.stats.iotlb.count(true);
+            let size = 1u64 << (12 + 9 * (u32::from(level) - 1));
+            return Probe::Hit(Translation {
+                addr: out | (req.addr & (size - 1)),
+                page_size: size,
+                perm,
+                snoop: !req.no_snoop || (self.hw.ecap.sc() && snoop),
+                did: c.did,
+                via: Via::Iotlb,
+            });
+        }
+        Probe::Context(c, true)
     }
 
     /// The context entry of `source_id`, through the context cache.
@@ -126,6 +220,17 @@ fn is_not_present(r: FaultReason) -> bool {
         r,
         FaultReason::CONTEXT_NOT_PRESENT | FaultReason::SM_CONTEXT_NOT_PRESENT
     )
+}
+
+/// What the short path found.
+enum Probe {
+    /// A complete answer from the IOTLB.
+    Hit(Translation),
+    /// The device's legacy context (counted as a hit); the rest is still to do, with
+    /// the IOTLB already probed and missed (`true`) or not.
+    Context(crate::cache::context::LegacyContext, bool),
+    /// Nothing usable: take the full path.
+    Nothing,
 }
 
 /// The identity translation used when translation is off or passed through.

@@ -189,6 +189,7 @@ pub(super) fn translate<M: GuestMemory + ?Sized>(
         codes: SCALABLE_CODES,
         slee: p.slee,
         cache,
+        probed: false,
     };
     let (out, size, perm, leaf_snoop, via) = match p.pgtt {
         Pgtt::PassThrough => {
@@ -197,7 +198,7 @@ pub(super) fn translate<M: GuestMemory + ?Sized>(
             return Ok(t);
         }
         Pgtt::SecondLevel => {
-            let width = (12 + 9 * p.sl.1).min(w.hw.cap.mgaw_bits());
+            let width = (12 + 9 * p.sl.1).min(w.hw.mgaw);
             if width < 64 && req.addr >> width != 0 {
                 return fail(SCALABLE_CODES.beyond, p.fpd);
             }

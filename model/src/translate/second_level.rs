@@ -28,6 +28,8 @@ pub(crate) struct SlWalk {
     pub slee: bool,
     /// Use and fill the IOTLB and paging-structure caches.
     pub cache: bool,
+    /// The IOTLB was already probed for this request and missed.
+    pub probed: bool,
 }
 
 /// The result of a walk: the leaf's page and rights.
@@ -73,13 +75,13 @@ fn permitted(perm: Perm, access: Access, slee: bool, codes: &SlCodes) -> Option<
 
 impl<M: GuestMemory + ?Sized> Walker<'_, M> {
     /// The large-page levels this unit supports (2 = 2 MiB, 3 = 1 GiB).
+    #[inline]
     fn large_ok(&self, level: u32) -> bool {
-        let sllps = self.hw.cap.sllps();
-        match level {
-            2 => sllps & 1 != 0,
-            3 => sllps & 2 != 0,
-            _ => false,
-        }
+        self.hw
+            .sl_large
+            .get(level as usize)
+            .copied()
+            .unwrap_or(false)
     }
 
     /// Walk (or look up) `addr`. `check` = enforce `access` (false for ATS
@@ -91,8 +93,8 @@ impl<M: GuestMemory + ?Sized> Walker<'_, M> {
         access: Access,
         check: bool,
     ) -> Step<Leaf> {
-        let use_cache = w.cache && self.caches.is_some();
-        if use_cache {
+        let use_cache = w.cache && self.caches.as_ref().is_some_and(|c| c.iotlb.enabled());
+        if use_cache && !w.probed {
             if let Some(hit) = self.iotlb_lookup(w, addr) {
                 self.stats.iotlb.count(true);
                 return match hit {
@@ -103,6 +105,8 @@ impl<M: GuestMemory + ?Sized> Walker<'_, M> {
                     Err(reason) => fail(reason, w.fpd),
                 };
             }
+        }
+        if use_cache {
             self.stats.iotlb.count(false);
         }
         self.stats.walks += 1;
@@ -172,7 +176,6 @@ impl<M: GuestMemory + ?Sized> Walker<'_, M> {
         use_cache: bool,
     ) -> Step<Leaf> {
         let haw = self.hw.haw;
-        let sc = self.hw.ecap.sc();
         let (mut level, mut table, mut perm) =
             match use_cache.then(|| self.psc_start(w, addr)).flatten() {
                 Some(start) => start,
@@ -212,8 +215,8 @@ impl<M: GuestMemory + ?Sized> Walker<'_, M> {
                 }
             }
             let large = (level == 2 || level == 3) && entry & sl::PS != 0;
-            if entry & sl::reserved(level, large, haw, sc) != 0 || (large && !self.large_ok(level))
-            {
+            let rsvd = self.hw.sl_rsvd[level as usize][usize::from(large)];
+            if entry & rsvd != 0 || (large && !self.large_ok(level)) {
                 return fail(w.codes.reserved, w.fpd);
             }
             let next = entry & ADDR_MASK & !above(haw);

@@ -173,6 +173,49 @@ impl Caches {
         }
     }
 
+    /// The IOTLB entry covering `addr` for (`did`, `pasid`), trying 4 KiB, then the large
+    /// sizes `large` allows (index 0 = 2 MiB, 1 = 1 GiB); with its level.
+    #[inline]
+    pub fn iotlb_lookup(
+        &mut self,
+        did: u16,
+        pasid: u32,
+        addr: u64,
+        large: [bool; 2],
+    ) -> Option<(u8, IotlbEntry)> {
+        for level in 1..=3u8 {
+            if level > 1 && !large[usize::from(level - 2)] {
+                continue;
+            }
+            if let Some(e) = self.iotlb.get(&IotlbKey::new(did, pasid, level, addr)) {
+                return Some((level, *e));
+            }
+        }
+        None
+    }
+
+    /// The deepest cached non-leaf entry on `addr`'s path, probing levels 2 up to
+    /// `levels`; with the level it is at. `count` records each probe (level, hit).
+    pub fn psc_deepest(
+        &mut self,
+        did: u16,
+        pasid: u32,
+        addr: u64,
+        levels: u32,
+        first_level: bool,
+        mut count: impl FnMut(u32, bool),
+    ) -> Option<(u32, PscEntry)> {
+        for level in 2..=levels {
+            let key = PscKey::new(did, pasid, level as u8, addr, first_level);
+            let hit = self.psc(level)?.get(&key).copied();
+            count(level, hit.is_some());
+            if let Some(e) = hit {
+                return Some((level, e));
+            }
+        }
+        None
+    }
+
     /// Drop everything (for SRTP on units with ESRTPS).
     pub fn clear(&mut self) -> Removed {
         Removed {

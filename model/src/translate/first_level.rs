@@ -99,37 +99,29 @@ impl<M: GuestMemory + ?Sized> Walker<'_, M> {
     }
 
     fn fl_iotlb(&mut self, f: &FlWalk, addr: u64) -> Option<Result<(Leaf, bool), R>> {
-        let large = [true, true, self.hw.cap.fl1gp()];
-        let caches = self.caches.as_deref_mut()?;
-        for level in 1..=3u8 {
-            if !large[usize::from(level - 1)] {
-                continue;
-            }
-            if let Some(e) = caches
-                .iotlb
-                .get(&IotlbKey::new(f.did, f.pasid, level, addr))
-            {
-                return Some(match *e {
-                    IotlbEntry::Map {
-                        out,
-                        perm,
-                        snoop,
-                        user,
-                    } => Ok((
-                        Leaf {
-                            out,
-                            level,
-                            perm,
-                            snoop,
-                            via: Via::Iotlb,
-                        },
-                        user,
-                    )),
-                    IotlbEntry::Fault(r) => Err(r),
-                });
-            }
-        }
-        None
+        let large = [true, self.hw.cap.fl1gp()];
+        let (level, e) = self
+            .caches
+            .as_deref_mut()?
+            .iotlb_lookup(f.did, f.pasid, addr, large)?;
+        Some(match e {
+            IotlbEntry::Map {
+                out,
+                perm,
+                snoop,
+                user,
+            } => Ok((
+                Leaf {
+                    out,
+                    level,
+                    perm,
+                    snoop,
+                    via: Via::Iotlb,
+                },
+                user,
+            )),
+            IotlbEntry::Fault(r) => Err(r),
+        })
     }
 
     fn fl_walk_memory(
@@ -149,16 +141,14 @@ impl<M: GuestMemory + ?Sized> Walker<'_, M> {
         let mut perm = Perm::ALL;
         let mut user = true;
         if psc {
-            if let Some(caches) = self.caches.as_deref_mut() {
-                for l in 2..=f.levels {
-                    let key = PscKey::new(f.did, f.pasid, l as u8, addr, true);
-                    let hit = caches.psc(l).and_then(|c| c.get(&key).copied());
-                    self.stats.paging[l as usize - 2].count(hit.is_some());
-                    if let Some(e) = hit {
-                        (level, table, perm, user) = (l - 1, e.next, e.perm, e.user);
-                        break;
-                    }
-                }
+            let stats = &mut self.stats.paging;
+            let start = self.caches.as_deref_mut().and_then(|c| {
+                c.psc_deepest(f.did, f.pasid, addr, f.levels, true, |l, hit| {
+                    stats[l as usize - 2].count(hit)
+                })
+            });
+            if let Some((l, e)) = start {
+                (level, table, perm, user) = (l - 1, e.next, e.perm, e.user);
             }
         }
         let mut reads = 0;

@@ -12,7 +12,7 @@ mod scalable;
 mod second_level;
 
 use crate::cache::context::{CachedContext, ContextKey};
-use crate::cache::iotlb::{IotlbEntry, IotlbKey, NO_PASID};
+use crate::cache::iotlb::{IotlbEntry, NO_PASID};
 use crate::cache::Caches;
 use crate::fault::FaultReason;
 use crate::memory::GuestMemory;
@@ -150,37 +150,35 @@ impl<M: GuestMemory + ?Sized> Walker<'_, M> {
         if !usable || !caches.iotlb.enabled() {
             return Probe::Context(c, !caches.iotlb.enabled());
         }
-        for level in 1..=3u8 {
-            if level > 1 && !self.hw.sl_large[usize::from(level)] {
-                continue;
-            }
-            let key = IotlbKey::new(c.did, NO_PASID, level, req.addr);
-            let (out, perm, snoop) = match caches.iotlb.get(&key).copied() {
-                None => continue,
-                Some(IotlbEntry::Map {
+        let large = [self.hw.sl_large[2], self.hw.sl_large[3]];
+        let (level, out, perm, snoop) = match caches.iotlb_lookup(c.did, NO_PASID, req.addr, large)
+        {
+            None => return Probe::Context(c, true),
+            Some((
+                level,
+                IotlbEntry::Map {
                     out, perm, snoop, ..
-                }) => (out, perm, snoop),
-                // A cached fault (caching mode): the full walk path reports it.
-                Some(IotlbEntry::Fault(_)) => return Probe::Context(c, false),
-            };
-            let allowed = (perm.read || !req.access.contains(Access::READ))
-                && (perm.write || !req.access.contains(Access::WRITE));
-            if !allowed {
-                // The walk path finds the same entry and reports the fault.
-                return Probe::Context(c, false);
-            }
-            self.stats.iotlb.count(true);
-            let size = 1u64 << (12 + 9 * (u32::from(level) - 1));
-            return Probe::Hit(Translation {
-                addr: out | (req.addr & (size - 1)),
-                page_size: size,
-                perm,
-                snoop: !req.no_snoop || (self.hw.ecap.sc() && snoop),
-                did: c.did,
-                via: Via::Iotlb,
-            });
+                },
+            )) => (level, out, perm, snoop),
+            // A cached fault (caching mode): the full walk path reports it.
+            Some((_, IotlbEntry::Fault(_))) => return Probe::Context(c, false),
+        };
+        let allowed = (perm.read || !req.access.contains(Access::READ))
+            && (perm.write || !req.access.contains(Access::WRITE));
+        if !allowed {
+            // The walk path finds the same entry and reports the fault.
+            return Probe::Context(c, false);
         }
-        Probe::Context(c, true)
+        self.stats.iotlb.count(true);
+        let size = 1u64 << (12 + 9 * (u32::from(level) - 1));
+        Probe::Hit(Translation {
+            addr: out | (req.addr & (size - 1)),
+            page_size: size,
+            perm,
+            snoop: !req.no_snoop || (self.hw.ecap.sc() && snoop),
+            did: c.did,
+            via: Via::Iotlb,
+        })
     }
 
     /// The context entry of `source_id`, through the context cache.

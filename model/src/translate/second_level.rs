@@ -126,45 +126,38 @@ impl<M: GuestMemory + ?Sized> Walker<'_, M> {
     }
 
     fn iotlb_lookup(&mut self, w: &SlWalk, addr: u64) -> Option<Result<Leaf, FaultReason>> {
-        let large = [true, self.large_ok(2), self.large_ok(3)];
-        let caches = self.caches.as_deref_mut()?;
-        for level in 1..=3u8 {
-            if !large[usize::from(level - 1)] {
-                continue;
-            }
-            let key = IotlbKey::new(w.did, w.pasid, level, addr);
-            if let Some(e) = caches.iotlb.get(&key) {
-                return Some(match *e {
-                    IotlbEntry::Map {
-                        out, perm, snoop, ..
-                    } => Ok(Leaf {
-                        out,
-                        level,
-                        perm,
-                        snoop,
-                        via: Via::Iotlb,
-                    }),
-                    IotlbEntry::Fault(r) => Err(r),
-                });
-            }
-        }
-        None
+        let large = [self.large_ok(2), self.large_ok(3)];
+        let (level, e) = self
+            .caches
+            .as_deref_mut()?
+            .iotlb_lookup(w.did, w.pasid, addr, large)?;
+        Some(match e {
+            IotlbEntry::Map {
+                out, perm, snoop, ..
+            } => Ok(Leaf {
+                out,
+                level,
+                perm,
+                snoop,
+                via: Via::Iotlb,
+            }),
+            IotlbEntry::Fault(r) => Err(r),
+        })
     }
 
     /// The deepest cached non-leaf entry on `addr`'s path: (level of the next table,
     /// its address, rights so far).
     fn psc_start(&mut self, w: &SlWalk, addr: u64) -> Option<(u32, u64, Perm)> {
-        let caches = self.caches.as_deref_mut()?;
-        for level in 2..=w.levels {
-            let key = PscKey::new(w.did, w.pasid, level as u8, addr, false);
-            let psc = caches.psc(level)?;
-            let hit = psc.get(&key).copied();
-            self.stats.paging[level as usize - 2].count(hit.is_some());
-            if let Some(e) = hit {
-                return Some((level - 1, e.next, e.perm));
-            }
-        }
-        None
+        let stats = &mut self.stats.paging;
+        let (level, e) = self.caches.as_deref_mut()?.psc_deepest(
+            w.did,
+            w.pasid,
+            addr,
+            w.levels,
+            false,
+            |l, hit| stats[l as usize - 2].count(hit),
+        )?;
+        Some((level - 1, e.next, e.perm))
     }
 
     fn sl_walk_memory(

@@ -59,6 +59,7 @@ fn bench(c: &mut Criterion) {
                 perm: Perm::ALL,
                 snoop: false,
                 user: true,
+                first_stage: false,
             },
         );
     }

@@ -74,3 +74,44 @@ impl std::fmt::Display for StaleTranslation {
         )
     }
 }
+
+/// An interrupt remapped through a cached IRTE that memory no longer holds: the driver
+/// rewrote the entry without an interrupt-entry-cache invalidation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StaleInterrupt {
+    /// The request.
+    pub request: crate::ir::InterruptRequest,
+    /// Its interrupt index.
+    pub index: u16,
+    /// The cached entry the unit used.
+    pub served: crate::ir::Irte,
+    /// The entry in memory now (None if the table cannot be read).
+    pub memory: Option<crate::ir::Irte>,
+}
+
+impl std::fmt::Display for StaleInterrupt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let show = |e: &crate::ir::Irte| {
+            if !e.present() {
+                "a not-present entry".to_string()
+            } else if e.posted() {
+                format!("vector {:#x} posted to {:#x}", e.vector(), e.pid_address())
+            } else {
+                format!("vector {:#x} to destination {:#x}", e.vector(), e.lo >> 32)
+            }
+        };
+        let r = &self.request;
+        write!(
+            f,
+            "stale interrupt entry {:#x} for {:02x}:{:02x}.{}: served {} but memory holds {} \
+             (a missed interrupt-entry-cache invalidation)",
+            self.index,
+            r.source_id >> 8,
+            (r.source_id >> 3) & 0x1f,
+            r.source_id & 7,
+            show(&self.served),
+            self.memory
+                .map_or_else(|| "nothing readable".to_string(), |m| show(&m))
+        )
+    }
+}

@@ -15,16 +15,20 @@
 
 pub mod cache;
 pub mod checker;
+pub mod event;
 pub mod fault;
 pub mod invalidate;
+pub mod ir;
 pub mod memory;
 pub mod platform;
 pub mod pmr;
 pub mod program;
+pub mod qi;
 pub mod regs;
 pub mod request;
 pub mod stats;
 pub mod tables;
+pub mod timing;
 pub mod topology;
 pub mod translate;
 pub mod unit;

@@ -1,7 +1,7 @@
 //! A machine: guest memory, the PCI topology, and remapping units at their MMIO bases,
 //! with device DMA routed to the unit whose scope covers the device.
 
-use crate::fault::Event;
+use crate::event::Event;
 use crate::memory::{GuestMemory, MemError, SparseMemory, PAGE_SIZE};
 use crate::regs::presets::{self, Preset};
 use crate::regs::MmioError;

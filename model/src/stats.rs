@@ -58,6 +58,28 @@ pub struct Stats {
     pub fault_interrupts: u64,
     /// Translations the stale checker found to differ from memory.
     pub stale: u64,
+    /// Invalidation descriptors executed.
+    pub descriptors: u64,
+    /// Wait descriptors fetched.
+    pub waits: u64,
+    /// Wait descriptors aborted by an invalidation time-out or a QI disable.
+    pub waits_aborted: u64,
+    /// Device-TLB invalidations sent to devices.
+    pub device_tlb_invalidations: u64,
+    /// Invalidation-queue errors (IQE).
+    pub queue_errors: u64,
+    /// Invalidation-completion events sent.
+    pub completion_interrupts: u64,
+    /// Interrupt requests seen.
+    pub interrupts: u64,
+    /// Interrupts posted into a posted-interrupt descriptor.
+    pub interrupts_posted: u64,
+    /// Posted-interrupt notifications sent.
+    pub posted_notifications: u64,
+    /// Interrupt entry cache.
+    pub iec: HitMiss,
+    /// Interrupts the stale checker found remapped through an outdated cached IRTE.
+    pub stale_interrupts: u64,
 }
 
 impl Stats {
@@ -73,5 +95,6 @@ impl Stats {
         self.invalidated.pasid += r.pasid;
         self.invalidated.iotlb += r.iotlb;
         self.invalidated.paging += r.paging;
+        self.invalidated.iec += r.iec;
     }
 }

@@ -1,23 +1,31 @@
 //! One remapping unit: its register page, the state latched by commands, its caches,
-//! fault recording, statistics and the stale-translation checker.
+//! fault recording, statistics and the stale checkers.
 //!
-//! Inputs are MMIO accesses ([`Unit::mmio_read`], [`Unit::mmio_write`]) and DMA requests
-//! ([`Unit::translate`]); outputs are register values, translations or faults, and
-//! [`Event`]s (interrupts) collected until [`Unit::take_events`].
+//! Inputs are MMIO accesses ([`Unit::mmio_read`], [`Unit::mmio_write`]), DMA requests
+//! ([`Unit::translate`]), interrupt requests ([`Unit::remap_interrupt`], in `ir/`) and
+//! time ([`Unit::advance`]); outputs are register values, translations, interrupts or
+//! faults, memory writes (wait status, posted interrupts), and [`Event`]s collected
+//! until [`Unit::take_events`]. Queued invalidation lives in `qi/`.
 
 use crate::cache::{CacheConfig, Caches};
-use crate::checker::{Outcome, StaleTranslation};
-use crate::fault::record::{self, Event, Recorder};
+use crate::checker::{Outcome, StaleInterrupt, StaleTranslation};
+use crate::event::Event;
+use crate::fault::record::{self, Recorder};
 use crate::fault::FaultReason;
 use crate::invalidate;
+use crate::ir::Irt;
 use crate::memory::GuestMemory;
 use crate::pmr;
+use crate::qi::{QiMode, Queue};
 use crate::regs::cap::CapError;
 use crate::regs::presets::Preset;
-use crate::regs::{gcmd, offset as o, Cap, Ecap, MmioError, Registers};
+use crate::regs::{fsts, gcmd, offset as o, Cap, Ecap, MmioError, Registers};
 use crate::request::{Fault, Recorded, Request, Translation, Via};
 use crate::stats::Stats;
+use crate::tables::above;
+use crate::timing::TimingModel;
 use crate::translate::{identity, Hw, RootPointer, Walker};
+use rustc_hash::FxHashSet;
 
 /// How to build a unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +46,10 @@ pub struct UnitConfig {
     /// Whether protected memory regions also block DMA while translation is enabled
     /// (the spec leaves it to the implementation; most block only with TE=0).
     pub pmr_when_translating: bool,
+    /// When the invalidation queue is processed.
+    pub qi: QiMode,
+    /// Cycle costs (used by [`QiMode::Timed`]).
+    pub timing: TimingModel,
 }
 
 impl UnitConfig {
@@ -51,6 +63,8 @@ impl UnitConfig {
             register_size: 0x1000,
             pmr_alignment: 21,
             pmr_when_translating: false,
+            qi: QiMode::Immediate,
+            timing: TimingModel::default(),
         }
     }
 }
@@ -91,19 +105,28 @@ impl Blocked {
 /// A remapping unit.
 #[derive(Debug, Clone)]
 pub struct Unit {
-    config: UnitConfig,
-    cap: Cap,
-    ecap: Ecap,
-    regs: Registers,
+    pub(crate) config: UnitConfig,
+    pub(crate) cap: Cap,
+    pub(crate) ecap: Ecap,
+    pub(crate) regs: Registers,
     te: bool,
     /// PMEN.EPM, kept here so the translation path need not read the register.
     pmr_enabled: bool,
-    hw: Hw,
-    caches: Caches,
+    pub(crate) hw: Hw,
+    pub(crate) caches: Caches,
     recorder: Recorder,
-    stats: Stats,
-    events: Vec<Event>,
+    pub(crate) stats: Stats,
+    pub(crate) events: Vec<Event>,
     stale: Vec<StaleTranslation>,
+    pub(crate) stale_interrupts: Vec<StaleInterrupt>,
+    /// The invalidation queue as latched at QIE enable.
+    pub(crate) queue: Queue,
+    /// The interrupt remapping table as latched by SIRTP.
+    pub(crate) irt: Irt,
+    /// The unit's clock, in cycles.
+    pub(crate) now: u64,
+    /// Devices that do not answer device-TLB invalidations (removed, or broken).
+    pub(crate) silent_devices: FxHashSet<u16>,
 }
 
 impl Unit {
@@ -134,6 +157,11 @@ impl Unit {
             stats: Stats::default(),
             events: Vec::new(),
             stale: Vec::new(),
+            stale_interrupts: Vec::new(),
+            queue: Queue::default(),
+            irt: Irt::default(),
+            now: 0,
+            silent_devices: FxHashSet::default(),
         })
     }
 
@@ -192,6 +220,41 @@ impl Unit {
         std::mem::take(&mut self.stale)
     }
 
+    /// Interrupts remapped through an outdated cached IRTE since the last call.
+    pub fn take_stale_interrupts(&mut self) -> Vec<StaleInterrupt> {
+        std::mem::take(&mut self.stale_interrupts)
+    }
+
+    /// The unit's clock, in cycles.
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+
+    /// Let `cycles` pass: in [`QiMode::Timed`] the invalidation queue makes the
+    /// progress due by then (descriptors, wait completions, time-outs).
+    pub fn advance<M: GuestMemory + ?Sized>(&mut self, mem: &mut M, cycles: u64) {
+        self.now = self.now.saturating_add(cycles);
+        if self.config.qi == QiMode::Timed {
+            self.qi_run(mem, self.now);
+        }
+    }
+
+    /// Whether the device with `source_id` answers device-TLB invalidations (a device
+    /// that was surprise-removed, or hangs, does not: the unit then reports an
+    /// invalidation time-out).
+    pub fn set_device_responds(&mut self, source_id: u16, responds: bool) {
+        if responds {
+            self.silent_devices.remove(&source_id);
+        } else {
+            self.silent_devices.insert(source_id);
+        }
+    }
+
+    /// The interrupt remapping table as the last SIRTP latched it.
+    pub fn interrupt_table(&self) -> Irt {
+        self.irt
+    }
+
     /// Turn the stale-translation checker on or off.
     pub fn set_checker(&mut self, on: bool) {
         self.config.checker = on;
@@ -204,8 +267,10 @@ impl Unit {
         self.te = false;
         self.pmr_enabled = false;
         self.hw.root = RootPointer::default();
-        self.caches.clear();
+        self.caches = Caches::new(&self.config.caches);
         self.recorder.reset();
+        self.queue = Queue::default();
+        self.irt = Irt::default();
     }
 
     /// Read a register.
@@ -216,11 +281,12 @@ impl Unit {
     /// Write a register and carry out what the write commands.
     pub fn mmio_write<M: GuestMemory + ?Sized>(
         &mut self,
-        _mem: &mut M,
+        mem: &mut M,
         offset: usize,
         size: usize,
         value: u64,
     ) -> Result<(), MmioError> {
+        let fsts_before = self.regs.get(o::FSTS) as u32;
         let Some(t) = self.regs.write(offset, size, value)? else {
             return Ok(());
         };
@@ -229,9 +295,18 @@ impl Unit {
         let fro = self.cap.fault_recording_offset();
         let fr_end = fro + 16 * self.cap.fault_records();
         match reg {
-            o::GCMD => self.command(self.regs.get(o::GCMD) as u32),
+            o::GCMD => self.command(mem, self.regs.get(o::GCMD) as u32),
             o::CCMD if t.high => self.context_command(),
-            o::FSTS => record::after_fsts_write(&mut self.regs),
+            o::FSTS => {
+                record::after_fsts_write(&mut self.regs);
+                let f = self.regs.get(o::FSTS) as u32;
+                if fsts_before & (fsts::IQE | fsts::ITE) != 0 && f & (fsts::IQE | fsts::ITE) == 0 {
+                    self.qi_resume(mem);
+                }
+            }
+            o::IQT => self.qi_tail_written(mem),
+            o::ICS => self.after_ics_write(),
+            o::IECTL => self.after_iectl_write(),
             o::FECTL => {
                 if let Some(e) = record::after_fectl_write(&mut self.regs) {
                     self.stats.fault_interrupts += 1;
@@ -257,7 +332,7 @@ impl Unit {
     /// GCMD: every bit of the written value acts (spec §11.4.4): persistent enables take
     /// the written value, one-shot commands run when set. Commands the unit lacks the
     /// capability for are ignored.
-    fn command(&mut self, v: u32) {
+    fn command<M: GuestMemory + ?Sized>(&mut self, mem: &mut M, v: u32) {
         let gsts = self.gsts();
         let mut new = gsts;
         let mut set = |bit: u32, on: bool| {
@@ -284,6 +359,7 @@ impl Unit {
                 invalid: (ttm == 1 && !self.ecap.smts())
                     || ttm == 2
                     || (ttm == 3 && !self.ecap.adms()),
+                ttm: ttm as u8,
             };
             set(gcmd::SRTP, true);
             // Without ESRTPS the caches keep what they hold: software must invalidate
@@ -300,28 +376,50 @@ impl Unit {
             set(gcmd::EAFL, v & gcmd::EAFL != 0);
         }
         // WBF completes at once: the model has no write buffer.
+        let mut qi_enabled = false;
         if self.ecap.qi() && (v ^ gsts) & gcmd::QIE != 0 {
-            let enable = v & gcmd::QIE != 0;
-            let idle = self.regs.get(o::IQH) == self.regs.get(o::IQT);
-            if enable {
+            if v & gcmd::QIE != 0 {
                 set(gcmd::QIE, true);
-            } else if idle {
+                qi_enabled = true;
+            } else if self.qi_disable() {
                 set(gcmd::QIE, false);
-                self.regs.set(o::IQH, 0);
             }
         }
         if self.ecap.ir() {
             if v & gcmd::SIRTP != 0 {
+                let irta = self.regs.get(o::IRTA);
+                self.irt = Irt {
+                    base: irta & !0xfff & !above(self.hw.haw),
+                    entries: 2 << (irta & 0xf),
+                    x2apic: irta & (1 << 11) != 0,
+                };
                 set(gcmd::SIRTP, true);
+                // Without ESIRTPS the interrupt entry cache keeps what it holds:
+                // software must invalidate it globally after SIRTP.
+                if self.cap.esirtps() {
+                    let r = self.caches.invalidate_iec(None);
+                    self.stats.invalidated(r);
+                }
             }
             set(gcmd::IRE, v & gcmd::IRE != 0);
             set(gcmd::CFI, v & gcmd::CFI != 0);
         }
         self.regs.set(o::GSTS, u64::from(new));
+        if qi_enabled {
+            self.qi_enable(mem);
+        }
     }
 
     fn qi_enabled(&self) -> bool {
         self.gsts() & gcmd::QIE != 0
+    }
+
+    /// Register-based invalidation is for legacy mode on units before VT-d version 6
+    /// (spec rev 3.3 §6.5, as Xen's `has_register_based_invalidation` cites it; the
+    /// VirtualBox model checks the same): with a scalable-mode root table or a later
+    /// unit the command completes with granularity 0, "not performed".
+    fn register_invalidation_supported(&self) -> bool {
+        !self.hw.root.scalable && self.config.preset.ver >> 4 < 6
     }
 
     fn context_command(&mut self) {
@@ -329,6 +427,10 @@ impl Unit {
         // Register-based invalidation is not available while queued invalidation is
         // enabled: the command is left pending (ICC stays set), as QEMU does.
         if ccmd >> 63 == 0 || self.qi_enabled() {
+            return;
+        }
+        if !self.register_invalidation_supported() {
+            self.regs.set(o::CCMD, ccmd & !(1 << 63) & !(3 << 59));
             return;
         }
         let (done, removed) = invalidate::context_command(&mut self.caches, ccmd);
@@ -340,6 +442,10 @@ impl Unit {
         let at = self.ecap.iotlb_offset();
         let cmd = self.regs.get(at + 8);
         if cmd >> 63 == 0 || self.qi_enabled() {
+            return;
+        }
+        if !self.register_invalidation_supported() {
+            self.regs.set(at + 8, cmd & !(1 << 63) & !(3 << 57));
             return;
         }
         let iva = self.regs.get(at);
@@ -398,29 +504,38 @@ impl Unit {
             }
         }
         result.map_err(|failure| {
-            self.stats.fault(failure.reason);
-            let recorded = if failure.fpd && failure.reason.qualified() {
-                self.stats.faults_suppressed += 1;
-                Recorded::Suppressed
-            } else {
-                let (recorded, event) =
-                    self.recorder
-                        .record(&mut self.regs, self.cap, failure.reason, req);
-                match recorded {
-                    Recorded::Logged { .. } => self.stats.faults_recorded += 1,
-                    _ => self.stats.faults_overflowed += 1,
-                }
-                if let Some(e) = event {
-                    self.stats.fault_interrupts += 1;
-                    self.events.push(e);
-                }
-                recorded
-            };
+            let encoded = record::encode(failure.reason, req);
+            let recorded = self.record_fault(failure.reason, failure.fpd, encoded);
             Blocked::Fault(Fault {
                 reason: failure.reason,
                 request: *req,
                 recorded,
             })
         })
+    }
+
+    /// Count a fault and record it (unless fault processing is disabled for it),
+    /// raising the fault event when one is due.
+    pub(crate) fn record_fault(
+        &mut self,
+        reason: FaultReason,
+        fpd: bool,
+        encoded: (u64, u64),
+    ) -> Recorded {
+        self.stats.fault(reason);
+        if fpd && reason.qualified() {
+            self.stats.faults_suppressed += 1;
+            return Recorded::Suppressed;
+        }
+        let (recorded, event) = self.recorder.record(&mut self.regs, self.cap, encoded);
+        match recorded {
+            Recorded::Logged { .. } => self.stats.faults_recorded += 1,
+            _ => self.stats.faults_overflowed += 1,
+        }
+        if let Some(e) = event {
+            self.stats.fault_interrupts += 1;
+            self.events.push(e);
+        }
+        recorded
     }
 }

@@ -3,7 +3,8 @@
 mod common;
 
 use common::*;
-use vtd_model::fault::{Event, FaultReason as R};
+use vtd_model::event::Event;
+use vtd_model::fault::FaultReason as R;
 use vtd_model::program::MapFlags;
 use vtd_model::regs::presets;
 use vtd_model::regs::{ectl, fsts, offset as o};

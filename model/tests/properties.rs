@@ -105,6 +105,7 @@ fn small_caches() -> CacheConfig {
         pasid: Geometry::new(1, 2),
         iotlb: Geometry::new(2, 2),
         paging: Geometry::new(1, 2),
+        interrupt: Geometry::new(1, 2),
     }
 }
 

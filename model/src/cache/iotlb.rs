@@ -79,6 +79,10 @@ pub enum IotlbEntry {
         snoop: bool,
         /// First level: user-accessible (always true for second-level entries).
         user: bool,
+        /// Cached by a first-stage or nested walk (PGTT 001b/011b), which PASID-based
+        /// page invalidations reach and scalable-mode IOTLB descriptors remove for the
+        /// whole domain; false for second-stage and pass-through entries.
+        first_stage: bool,
     },
     /// A translation that faulted, cached because CAP.CM allows it.
     Fault(FaultReason),

@@ -1,15 +1,18 @@
-//! The unit's caches: context cache, PASID cache, IOTLB and one paging-structure cache
-//! per non-leaf level. Each is set-associative with its own geometry. Entries stay until
-//! an invalidation removes them or replacement evicts them; nothing here looks at
-//! memory, so a stale entry is served exactly as hardware serves it.
+//! The unit's caches: context cache, PASID cache, IOTLB, one paging-structure cache
+//! per non-leaf level, and the interrupt entry cache. Each is set-associative with its
+//! own geometry. Entries stay until an invalidation removes them or replacement evicts
+//! them; nothing here looks at memory, so a stale entry is served exactly as hardware
+//! serves it.
 
 pub mod context;
+pub mod iec;
 pub mod iotlb;
 pub mod paging;
 pub mod pasid;
 pub mod set_assoc;
 
 use context::{CachedContext, ContextKey};
+use iec::{CachedIrte, IecKey};
 use iotlb::{IotlbEntry, IotlbKey};
 use paging::{PscEntry, PscKey};
 use pasid::{CachedPasid, PasidKey};
@@ -26,6 +29,8 @@ pub struct CacheConfig {
     pub iotlb: Geometry,
     /// Each paging-structure cache (levels 2 to 5).
     pub paging: Geometry,
+    /// Interrupt entry cache.
+    pub interrupt: Geometry,
 }
 
 impl Default for CacheConfig {
@@ -37,6 +42,7 @@ impl Default for CacheConfig {
             pasid: Geometry::new(16, 4),
             iotlb: Geometry::new(32, 4),
             paging: Geometry::new(8, 4),
+            interrupt: Geometry::new(16, 4),
         }
     }
 }
@@ -50,8 +56,44 @@ impl CacheConfig {
             pasid: g,
             iotlb: g,
             paging: g,
+            interrupt: g,
         }
     }
+}
+
+/// Which translations an IOTLB invalidation reaches, by the stage that cached them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Stages {
+    /// Every entry the domain, PASID and range select (legacy mode, register-based
+    /// invalidation, global invalidation, PASID-based invalidation of a whole PASID).
+    #[default]
+    All,
+    /// A scalable-mode IOTLB descriptor (type 2): second-stage and pass-through
+    /// entries in the range, and every first-stage or nested entry of the domain
+    /// whatever its address ("IOTLB entries caching first-stage (PGTT=001b) or nested
+    /// (PGTT=011b) mapping associated with specified domain-id are invalidated", as
+    /// QEMU's `vtd_hash_remove_by_page` quotes the spec).
+    SecondInRangeFirstAll,
+    /// A page-selective PASID-based IOTLB descriptor (type 6): first-stage and nested
+    /// entries only; "PASID-based-IOTLB Invalidation in page granularity doesn't
+    /// invalidate IOTLB entries caching second-stage (PGTT=010b) or pass-through
+    /// (PGTT=100b) mappings" (QEMU `vtd_hash_remove_by_page_piotlb`).
+    FirstOnly,
+}
+
+/// What an IOTLB invalidation selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct IotlbScope {
+    /// Domain; None = every domain.
+    pub did: Option<u16>,
+    /// PASID tag; None = every PASID (and requests without one).
+    pub pasid: Option<u32>,
+    /// The 2^am pages containing the address; None = every address.
+    pub range: Option<(u64, u32)>,
+    /// Invalidation hint: only leaves changed, the paging-structure caches stay.
+    pub ih: bool,
+    /// Which stages' entries.
+    pub stages: Stages,
 }
 
 /// All caches of one unit.
@@ -65,6 +107,8 @@ pub struct Caches {
     pub iotlb: SetAssoc<IotlbKey, IotlbEntry>,
     /// Paging-structure caches for levels 2, 3, 4, 5.
     pub paging: [SetAssoc<PscKey, PscEntry>; 4],
+    /// Interrupt entry cache.
+    pub iec: SetAssoc<IecKey, CachedIrte>,
 }
 
 /// How many entries an invalidation removed, per cache.
@@ -78,6 +122,8 @@ pub struct Removed {
     pub iotlb: usize,
     /// Paging-structure caches.
     pub paging: usize,
+    /// Interrupt entry cache.
+    pub iec: usize,
 }
 
 impl Caches {
@@ -88,6 +134,7 @@ impl Caches {
             pasid: SetAssoc::new(c.pasid),
             iotlb: SetAssoc::new(c.iotlb),
             paging: std::array::from_fn(|_| SetAssoc::new(c.paging)),
+            iec: SetAssoc::new(c.interrupt),
         }
     }
 
@@ -146,29 +193,71 @@ impl Caches {
         range: Option<(u64, u32)>,
         ih: bool,
     ) -> Removed {
-        let span = range.map(|(addr, am)| {
+        self.invalidate_iotlb_scope(&IotlbScope {
+            did,
+            pasid,
+            range,
+            ih,
+            stages: Stages::All,
+        })
+    }
+
+    /// IOTLB and paging-structure-cache invalidation of what `s` selects.
+    pub fn invalidate_iotlb_scope(&mut self, s: &IotlbScope) -> Removed {
+        let span = s.range.map(|(addr, am)| {
             let size = 1u64 << (12 + am.min(52));
             let base = addr & !(size - 1);
             (base, base + (size - 1))
         });
-        let overlaps = |b: u64, e: u64| span.is_none_or(|(lo, hi)| b <= hi && lo <= e);
-        let tagged = |d: u16, p: u32| did.is_none_or(|x| x == d) && pasid.is_none_or(|x| x == p);
-        let iotlb = self.iotlb.retain(|k, _| {
+        let in_range = |b: u64, e: u64| span.is_none_or(|(lo, hi)| b <= hi && lo <= e);
+        let tagged =
+            |d: u16, p: u32| s.did.is_none_or(|x| x == d) && s.pasid.is_none_or(|x| x == p);
+        let hit = |first: bool, b: u64, e: u64| match s.stages {
+            Stages::All => in_range(b, e),
+            Stages::SecondInRangeFirstAll => first || in_range(b, e),
+            Stages::FirstOnly => first && in_range(b, e),
+        };
+        let iotlb = self.iotlb.retain(|k, v| {
             let (b, size) = (k.base(), k.size());
-            !(tagged(k.did(), k.pasid()) && overlaps(b, b + (size - 1)))
+            let first = matches!(
+                v,
+                IotlbEntry::Map {
+                    first_stage: true,
+                    ..
+                }
+            );
+            !(tagged(k.did(), k.pasid()) && hit(first, b, b + (size - 1)))
         });
         let mut paging = 0;
-        if !(range.is_some() && ih) {
+        if !(s.range.is_some() && s.ih) {
             for psc in &mut self.paging {
                 paging += psc.retain(|k, _| {
                     let (b, e) = k.range();
-                    !(tagged(k.did, k.pasid) && overlaps(b, e))
+                    !(tagged(k.did, k.pasid) && hit(k.first_level, b, e))
                 });
             }
         }
         Removed {
             iotlb,
             paging,
+            ..Removed::default()
+        }
+    }
+
+    /// Interrupt-entry-cache invalidation: everything, or the 2^`mask` entries of the
+    /// naturally aligned block holding `index` (the IEC descriptor's IIDX and IM).
+    pub fn invalidate_iec(&mut self, block: Option<(u16, u8)>) -> Removed {
+        let iec = match block {
+            None => self.iec.clear(),
+            Some((index, mask)) => {
+                let span = 1u32 << mask.min(16);
+                let base = u32::from(index) & !(span - 1);
+                self.iec
+                    .retain(|k, _| !(base..base + span).contains(&u32::from(k.0)))
+            }
+        };
+        Removed {
+            iec,
             ..Removed::default()
         }
     }
@@ -216,13 +305,15 @@ impl Caches {
         None
     }
 
-    /// Drop everything (for SRTP on units with ESRTPS).
+    /// Drop every DMA-remapping entry (for SRTP on units with ESRTPS); the interrupt
+    /// entry cache stays.
     pub fn clear(&mut self) -> Removed {
         Removed {
             context: self.context.clear(),
             pasid: self.pasid.clear(),
             iotlb: self.iotlb.clear(),
             paging: self.paging.iter_mut().map(SetAssoc::clear).sum(),
+            iec: 0,
         }
     }
 }
@@ -238,6 +329,7 @@ mod tests {
             perm: Perm::ALL,
             snoop: false,
             user: true,
+            first_stage: false,
         }
     }
 

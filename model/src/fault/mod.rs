@@ -4,4 +4,3 @@ mod reason;
 pub mod record;
 
 pub use reason::FaultReason;
-pub use record::Event;

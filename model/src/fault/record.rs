@@ -2,29 +2,28 @@
 //! fault event.
 //!
 //! Records go round-robin through the CAP.NFR+1 registers. A fault whose register still
-//! holds an unread record (F=1) sets FSTS.PFO and is lost. The first pending fault (PPF
-//! going from 0 to 1 while neither PFO nor IQE is set) raises the fault event: an MSI
-//! to FEUADDR:FEADDR with FEDATA, or FECTL.IP if FECTL.IM masks it; clearing IM with IP
-//! set sends it then. This is QEMU's `vtd_report_frcd_fault` logic, without its
+//! holds an unread record (F=1) sets FSTS.PFO and is lost. The fault event (an MSI to
+//! FEUADDR:FEADDR with FEDATA, or FECTL.IP if FECTL.IM masks it) is raised when an
+//! interrupt condition appears while no other was pending: a first pending fault
+//! (PPF), or an invalidation queue error, completion error or time-out (IQE, ICE,
+//! ITE). "If any of the status fields in the Fault Status register was already Set at
+//! the time of setting any of these fields, it is not treated as a new interrupt
+//! condition" (FECTL register text, quoted in Intel datasheets; docs/sources/qi-ir.md
+//! §A.4). Clearing IM with IP set sends the message then. QEMU's
+//! `vtd_report_frcd_fault` works this way, without ICE/ITE and without its
 //! same-source-id compression, which the spec does not describe.
 
 use super::FaultReason;
+use crate::event::Event;
 use crate::regs::{ectl, fsts, offset as o, Cap, Registers};
 use crate::request::{Access, Recorded, Request};
 
-/// Something the unit sends to the rest of the machine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Event {
-    /// A fault event: an MSI write of `data` to `addr`.
-    FaultInterrupt {
-        /// FEUADDR:FEADDR.
-        addr: u64,
-        /// FEDATA.
-        data: u32,
-    },
-}
+/// The FSTS bits that are interrupt conditions: while any is set, a new one raises no
+/// new fault event, and IP stays pending until software has cleared them all.
+pub const CONDITIONS: u32 =
+    fsts::PFO | fsts::PPF | fsts::AFO | fsts::APF | fsts::IQE | fsts::ICE | fsts::ITE;
 
-/// The 128-bit record for a fault (spec §11.4.14): FI in 63:12, SID 79:64, PP 95,
+/// The 128-bit record for a DMA fault (spec §11.4.14): FI in 63:12, SID 79:64, PP 95,
 /// FR 103:96, PV 123:104, T 126 (1 = read), F 127.
 pub fn encode(reason: FaultReason, req: &Request) -> (u64, u64) {
     let lo = req.addr & !0xfff;
@@ -44,6 +43,15 @@ pub fn encode(reason: FaultReason, req: &Request) -> (u64, u64) {
     (lo, hi | 1 << 63)
 }
 
+/// The record for an interrupt-remapping fault: FI[63:48] holds the interrupt index
+/// (0 when the request could not be decoded), SID the requester; T, PP and PV are 0
+/// (QEMU `vtd_report_ir_fault`, VirtualBox `dmarIrFaultRecord`).
+pub fn encode_interrupt(reason: FaultReason, source_id: u16, index: u16) -> (u64, u64) {
+    let lo = u64::from(index) << 48;
+    let hi = u64::from(source_id) | u64::from(reason.0) << 32 | 1 << 63;
+    (lo, hi)
+}
+
 /// Where the next record goes; reset with translation.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Recorder {
@@ -56,13 +64,13 @@ impl Recorder {
         self.next = 0;
     }
 
-    /// Record a fault; returns what happened to it and the interrupt, if one is due.
+    /// Record an encoded fault (`encode` or `encode_interrupt`); returns what happened
+    /// to it and the interrupt, if one is due.
     pub fn record(
         &mut self,
         regs: &mut Registers,
         cap: Cap,
-        reason: FaultReason,
-        req: &Request,
+        (lo, hi): (u64, u64),
     ) -> (Recorded, Option<Event>) {
         let fsts_before = regs.get(o::FSTS) as u32;
         if fsts_before & fsts::PFO != 0 {
@@ -75,7 +83,6 @@ impl Recorder {
             regs.update(o::FSTS, |v| v | u64::from(fsts::PFO));
             return (Recorded::Overflow, None);
         }
-        let (lo, hi) = encode(reason, req);
         regs.set(at, lo);
         regs.set(at + 8, hi);
         self.next = (index + 1) % count;
@@ -85,12 +92,24 @@ impl Recorder {
         regs.update(o::FSTS, |v| {
             (v & !0xff00) | u64::from(fsts::PPF) | (index as u64) << fsts::FRI_SHIFT
         });
-        let event = if fsts_before & (fsts::PFO | fsts::IQE) == 0 {
+        let event = if fsts_before & CONDITIONS == 0 {
             raise(regs)
         } else {
             None
         };
         (Recorded::Logged { index }, event)
+    }
+}
+
+/// Set an error status bit (IQE, ICE or ITE) and raise the fault event if it is a new
+/// interrupt condition.
+pub fn set_condition(regs: &mut Registers, bit: u32) -> Option<Event> {
+    let before = regs.get(o::FSTS) as u32;
+    regs.set(o::FSTS, u64::from(before | bit));
+    if before & CONDITIONS == 0 {
+        raise(regs)
+    } else {
+        None
     }
 }
 
@@ -127,11 +146,11 @@ pub fn update_ppf(regs: &mut Registers, cap: Cap) {
     });
 }
 
-/// After a write to FSTS: the pending event is withdrawn once no PFO, PPF or IQE is
-/// left (QEMU `vtd_handle_fsts_write`).
+/// After a write to FSTS: the pending event is withdrawn once no interrupt condition
+/// is left (QEMU `vtd_handle_fsts_write`, extended to ICE/ITE).
 pub fn after_fsts_write(regs: &mut Registers) {
     let f = regs.get(o::FSTS) as u32;
-    if f & (fsts::PFO | fsts::PPF | fsts::IQE) == 0 {
+    if f & CONDITIONS == 0 {
         regs.update(o::FECTL, |v| v & !u64::from(ectl::IP));
     }
 }

@@ -182,12 +182,18 @@ fn fixed(cap: Cap, ecap: Ecap, pmr_low_mask: u32, pmr_high_mask: u64) -> Vec<Reg
         ),
         reg("IQH", o::IQH, 8, 0, 0, 0),
         reg("IQT", o::IQT, 8, 0, if qi { 0x7_fff0 } else { 0 }, 0),
+        // DW (bit 11) only where 256-bit descriptors exist (ECAP.SMTS), as QEMU's
+        // `vtd_update_iq_dw` does.
         reg(
             "IQA",
             o::IQA,
             8,
             0,
-            if qi { 0xffff_ffff_ffff_f807 } else { 0 },
+            match (qi, ecap.smts()) {
+                (false, _) => 0,
+                (true, true) => 0xffff_ffff_ffff_f807,
+                (true, false) => 0xffff_ffff_ffff_f007,
+            },
             0,
         ),
         reg("ICS", o::ICS, 4, 0, 0, if qi { 0x1 } else { 0 }),
@@ -224,12 +230,17 @@ fn fixed(cap: Cap, ecap: Ecap, pmr_low_mask: u32, pmr_high_mask: u64) -> Vec<Reg
             0,
         ),
         reg("IQERCD", o::IQERCD, 8, 0, 0, 0),
+        // EIME (bit 11) only with ECAP.EIM.
         reg(
             "IRTA",
             o::IRTA,
             8,
             0,
-            if ir { 0xffff_ffff_ffff_f80f } else { 0 },
+            match (ir, ecap.eim()) {
+                (false, _) => 0,
+                (true, true) => 0xffff_ffff_ffff_f80f,
+                (true, false) => 0xffff_ffff_ffff_f00f,
+            },
             0,
         ),
     ];

@@ -110,6 +110,7 @@ impl<M: GuestMemory + ?Sized> Walker<'_, M> {
                 perm,
                 snoop,
                 user,
+                ..
             } => Ok((
                 Leaf {
                     out,
@@ -222,6 +223,7 @@ impl<M: GuestMemory + ?Sized> Walker<'_, M> {
                                 perm,
                                 snoop: false,
                                 user,
+                                first_stage: true,
                             },
                         );
                     }

@@ -33,6 +33,8 @@ pub struct RootPointer {
     pub abort: bool,
     /// RTADDR.TTM names a mode the unit does not support.
     pub invalid: bool,
+    /// RTADDR.TTM as latched (10b is reserved).
+    pub ttm: u8,
 }
 
 /// The hardware properties a translation depends on, decoded once per unit.

@@ -235,6 +235,7 @@ impl<M: GuestMemory + ?Sized> Walker<'_, M> {
                                 perm,
                                 snoop: leaf.snoop,
                                 user: true,
+                                first_stage: false,
                             },
                         );
                     }

@@ -2,6 +2,7 @@
 //! with device DMA routed to the unit whose scope covers the device.
 
 use crate::event::Event;
+use crate::ir::{Delivery, InterruptFault, InterruptRequest};
 use crate::memory::{GuestMemory, MemError, SparseMemory, PAGE_SIZE};
 use crate::regs::presets::{self, Preset};
 use crate::regs::MmioError;
@@ -58,6 +59,17 @@ pub enum DmaError {
     /// A write to 0xFEEx_xxxx without PASID is an interrupt request, not DMA.
     #[error("address {0:#x} is in the interrupt range: use the interrupt path")]
     InterruptRange(u64),
+}
+
+/// Why a device's interrupt was not delivered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InterruptError {
+    /// No unit covers the device.
+    #[error("no remapping unit covers {0}")]
+    NoDevice(Bdf),
+    /// The unit blocked it.
+    #[error("{0}")]
+    Fault(InterruptFault),
 }
 
 /// An MMIO access that reached no unit, or a bad register access.
@@ -336,6 +348,54 @@ impl Platform {
             done += n;
         }
         Ok(())
+    }
+
+    /// `device` signals an MSI: a write of `data` to `addr`, remapped by the unit whose
+    /// scope covers it, under the requester-id it arrives with (after bridges).
+    pub fn interrupt(
+        &mut self,
+        device: Bdf,
+        addr: u64,
+        data: u32,
+    ) -> Result<Delivery, InterruptError> {
+        let unit = self
+            .unit_for(device)
+            .ok_or(InterruptError::NoDevice(device))?;
+        let req = InterruptRequest {
+            source_id: self.topology.source_id(device),
+            addr,
+            data,
+        };
+        self.units[unit]
+            .remap_interrupt(&mut self.memory, &req)
+            .map_err(InterruptError::Fault)
+    }
+
+    /// An I/O APIC at `ioapic` (its id in the DMAR device scope, as a requester-id)
+    /// delivers redirection-table entry `rte`, through the unit whose scope covers it.
+    pub fn ioapic_interrupt(&mut self, ioapic: Bdf, rte: u64) -> Result<Delivery, InterruptError> {
+        let unit = self
+            .unit_for(ioapic)
+            .ok_or(InterruptError::NoDevice(ioapic))?;
+        self.units[unit]
+            .remap_ioapic(&mut self.memory, ioapic.requester_id(), rte)
+            .map_err(InterruptError::Fault)
+    }
+
+    /// Let `cycles` pass on every unit (see [`Unit::advance`]).
+    pub fn advance(&mut self, cycles: u64) {
+        for u in &mut self.units {
+            u.advance(&mut self.memory, cycles);
+        }
+    }
+
+    /// A device was removed (or came back): a removed device answers no device-TLB
+    /// invalidation, so one sent to it times out.
+    pub fn set_device_present(&mut self, device: Bdf, present: bool) {
+        let sid = self.topology.source_id(device);
+        if let Some(u) = self.unit_for(device) {
+            self.units[u].set_device_responds(sid, present);
+        }
     }
 
     /// Every unit's events since the last call, with the unit index.

@@ -153,7 +153,8 @@ impl Unit {
             && self.regs.get(o::IQH) != self.regs.get(o::IQT) & 0x7_fff0
     }
 
-    /// Run the queue: every step due by `until`, in time order (at equal times a
+    /// Run the queue: every step due by `until` (a descriptor is due when its fetch
+    /// from memory completes), in time order (at equal times a
     /// completion first, then a fetch, then the time-out, so that an untimed run
     /// fetches everything it can before a device is declared silent). Each step
     /// retires a descriptor, a wait or the time-out, and fetching stops at the tail,
@@ -161,7 +162,10 @@ impl Unit {
     pub(crate) fn qi_run<M: GuestMemory + ?Sized>(&mut self, mem: &mut M, until: u64) {
         loop {
             let complete = self.queue.pending.front().and_then(|w| w.at);
-            let fetch = self.can_fetch().then_some(self.queue.next_at);
+            // A descriptor takes effect once fetched from memory.
+            let fetch = self
+                .can_fetch()
+                .then(|| self.queue.next_at + self.qi_costs().memory_read);
             let timeout = self.queue.timeout.map(|(_, at)| at);
             let next = [
                 (complete, Step::Complete),
@@ -178,6 +182,10 @@ impl Unit {
             match step {
                 Step::Complete => {
                     if let Some(w) = self.queue.pending.pop_front() {
+                        if w.fence {
+                            // Fetching resumes when the fence lifts.
+                            self.queue.next_at = self.queue.next_at.max(at);
+                        }
                         if let Err(e) = self.complete_wait(mem, &w) {
                             self.queue_error(e);
                         }

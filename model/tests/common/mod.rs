@@ -106,3 +106,30 @@ pub fn reason(r: Result<Translation, Blocked>) -> u8 {
         .expect("a remapping fault")
         .0
 }
+
+/// QEMU's unit with device-TLB support and extended interrupt mode added (for the
+/// descriptor types that need them).
+pub fn qemu_dt() -> Preset {
+    Preset {
+        ecap: presets::QEMU_Q35.ecap | 1 << 2 | 1 << 4,
+        ..presets::QEMU_Q35
+    }
+}
+
+impl Rig {
+    /// An invalidation queue of one page, enabled.
+    pub fn queue(&mut self, width: vtd_model::qi::Width) -> program::InvalidationQueue {
+        let mut q =
+            program::InvalidationQueue::new(&mut self.mem, &mut self.alloc, 0, width).unwrap();
+        q.enable(&mut self.unit, &mut self.mem);
+        q
+    }
+
+    pub fn fsts(&mut self) -> u32 {
+        self.reg(vtd_model::regs::offset::FSTS, 4) as u32
+    }
+
+    pub fn iqh(&mut self) -> u64 {
+        self.reg(vtd_model::regs::offset::IQH, 8)
+    }
+}

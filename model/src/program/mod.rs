@@ -1,6 +1,13 @@
 //! Programming helpers: building translation tables in guest memory and issuing the
-//! register commands every driver issues. Tests, benches and scenarios use them; the
+//! register commands every driver issues; the invalidation queue (`qi.rs`) and the
+//! interrupt remapping table (`ir.rs`). Tests, benches and scenarios use them; the
 //! reference driver (crate `vtd-driver`) is the full-featured programmer.
+
+mod ir;
+mod qi;
+
+pub use ir::InterruptTable;
+pub use qi::{InvalidationQueue, SyncError};
 
 use crate::memory::{GuestMemory, MemError, PAGE_SIZE};
 use crate::regs::{gcmd, offset as o};
@@ -25,16 +32,24 @@ impl PageAlloc {
 
     /// A zeroed page.
     pub fn page<M: GuestMemory + ?Sized>(&mut self, mem: &mut M) -> Result<u64, MemError> {
+        self.pages(mem, 1)
+    }
+
+    /// `n` contiguous zeroed pages; returns the first.
+    pub fn pages<M: GuestMemory + ?Sized>(&mut self, mem: &mut M, n: u64) -> Result<u64, MemError> {
         let p = self.next;
-        if p + PAGE_SIZE > self.end {
+        let len = n.saturating_mul(PAGE_SIZE);
+        if p.saturating_add(len) > self.end {
             return Err(MemError {
                 addr: p,
-                len: PAGE_SIZE as usize,
+                len: len as usize,
                 limit: self.end,
             });
         }
-        self.next += PAGE_SIZE;
-        mem.write(p, &[0; PAGE_SIZE as usize])?;
+        self.next += len;
+        for i in 0..n {
+            mem.write(p + i * PAGE_SIZE, &[0; PAGE_SIZE as usize])?;
+        }
         Ok(p)
     }
 }

@@ -156,6 +156,15 @@ impl GuestMemory for SparseMemory {
     fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), MemError> {
         self.check(addr, buf.len())?;
         self.reads.set(self.reads.get() + 1);
+        let off = (addr % PAGE_SIZE) as usize;
+        if off + buf.len() <= PAGE_SIZE as usize {
+            // Within one page (descriptors, IRTEs, table entries): one copy.
+            match self.slot(addr / PAGE_SIZE) {
+                Some(s) => buf.copy_from_slice(&self.pages[s as usize][off..off + buf.len()]),
+                None => buf.fill(0),
+            }
+            return Ok(());
+        }
         let mut done = 0;
         while done < buf.len() {
             let a = addr + done as u64;
@@ -173,6 +182,12 @@ impl GuestMemory for SparseMemory {
 
     fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), MemError> {
         self.check(addr, data.len())?;
+        let off = (addr % PAGE_SIZE) as usize;
+        if off + data.len() <= PAGE_SIZE as usize {
+            let s = self.slot_mut(addr / PAGE_SIZE);
+            self.pages[s as usize][off..off + data.len()].copy_from_slice(data);
+            return Ok(());
+        }
         let mut done = 0;
         while done < data.len() {
             let a = addr + done as u64;

@@ -204,6 +204,9 @@ impl Caches {
 
     /// IOTLB and paging-structure-cache invalidation of what `s` selects.
     pub fn invalidate_iotlb_scope(&mut self, s: &IotlbScope) -> Removed {
+        if let Some(r) = self.invalidate_by_probing(s) {
+            return r;
+        }
         let span = s.range.map(|(addr, am)| {
             let size = 1u64 << (12 + am.min(52));
             let base = addr & !(size - 1);
@@ -242,6 +245,54 @@ impl Caches {
             paging,
             ..Removed::default()
         }
+    }
+
+    /// The common page-selective case (one domain, one PASID tag, a few pages, every
+    /// stage) without scanning the caches: remove the keys that can hold the range,
+    /// at every page size and paging-structure level. None when the scope is too wide
+    /// for that to be cheaper than a scan.
+    fn invalidate_by_probing(&mut self, s: &IotlbScope) -> Option<Removed> {
+        const MAX_PAGES: u32 = 4;
+        let (did, pasid, (addr, am)) = (s.did?, s.pasid?, s.range?);
+        if s.stages != Stages::All || am > MAX_PAGES {
+            return None;
+        }
+        let size = 1u64 << (12 + am);
+        let lo = addr & !(size - 1);
+        let mut iotlb = 0;
+        // 4 KiB entries: one per page of the range. Larger pages, and every
+        // paging-structure entry, cover the whole range (at most 16 pages) with one key.
+        let mut page = if self.iotlb.is_empty() { lo + size } else { lo };
+        while page < lo + size {
+            iotlb += usize::from(self.iotlb.remove(&IotlbKey::new(did, pasid, 1, page)));
+            page += 0x1000;
+        }
+        for level in 2..=3u8 {
+            if self.iotlb.is_empty() {
+                break;
+            }
+            iotlb += usize::from(self.iotlb.remove(&IotlbKey::new(did, pasid, level, lo)));
+        }
+        let mut paging = 0;
+        if !s.ih {
+            // Legacy-mode entries (the no-PASID tag) are all second-level.
+            let first_too = pasid != iotlb::NO_PASID;
+            for (i, psc) in self.paging.iter_mut().enumerate() {
+                if psc.is_empty() {
+                    continue;
+                }
+                let level = i as u8 + 2;
+                paging += usize::from(psc.remove(&PscKey::new(did, pasid, level, lo, false)));
+                if first_too {
+                    paging += usize::from(psc.remove(&PscKey::new(did, pasid, level, lo, true)));
+                }
+            }
+        }
+        Some(Removed {
+            iotlb,
+            paging,
+            ..Removed::default()
+        })
     }
 
     /// Interrupt-entry-cache invalidation: everything, or the 2^`mask` entries of the
@@ -360,6 +411,49 @@ mod tests {
         assert_eq!(r.iotlb, 1);
         let r = c.invalidate_iotlb(None, None, None, false);
         assert_eq!(r.iotlb, 5);
+    }
+
+    proptest::proptest! {
+        /// The probing shortcut for small page-selective invalidations removes exactly
+        /// what a scan of every entry removes.
+        #[test]
+        fn probing_removes_what_scanning_removes(
+            entries in proptest::collection::vec((0u16..3, 1u8..=3, 0u64..64), 0..80),
+            psc in proptest::collection::vec((0u16..3, 2u8..=5, 0u64..64), 0..40),
+            did in 0u16..3,
+            page in 0u64..64,
+            am in 0u32..=4,
+            ih: bool,
+        ) {
+            let mut c = Caches::new(&CacheConfig::default());
+            for (d, level, p) in entries {
+                c.iotlb.insert(IotlbKey::new(d, iotlb::NO_PASID, level, p << 12), map(p));
+            }
+            for (d, level, p) in psc {
+                c.psc(u32::from(level)).unwrap().insert(
+                    PscKey::new(d, iotlb::NO_PASID, level, p << 12, false),
+                    PscEntry { next: 0, perm: Perm::ALL, user: true },
+                );
+            }
+            let mut scanned = c.clone();
+            let scope = IotlbScope {
+                did: Some(did),
+                pasid: Some(iotlb::NO_PASID),
+                range: Some((page << 12, am)),
+                ih,
+                stages: Stages::All,
+            };
+            let probed = c.invalidate_iotlb_scope(&scope);
+            // No PASID named: the scan path.
+            let scan = scanned.invalidate_iotlb_scope(&IotlbScope { pasid: None, ..scope });
+            proptest::prop_assert_eq!(probed, scan);
+            let keys = |c: &Caches| {
+                let mut v: Vec<_> = c.iotlb.iter().map(|(k, _)| *k).collect();
+                v.sort_by_key(|k| (k.did(), k.level(), k.base()));
+                v
+            };
+            proptest::prop_assert_eq!(keys(&c), keys(&scanned));
+        }
     }
 
     #[test]

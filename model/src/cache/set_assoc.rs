@@ -73,6 +73,8 @@ pub struct SetAssoc<K, V> {
     clock: u64,
     rng: u64,
     len: usize,
+    /// `sets - 1` when the set count is a power of two (a mask instead of a division).
+    set_mask: Option<u64>,
 }
 
 /// Mix bits so that nearby keys (consecutive pages) spread over the sets.
@@ -93,6 +95,11 @@ impl<K: CacheKey, V> SetAssoc<K, V> {
             clock: 0,
             rng: 0x2545_F491_4F6C_DD1D,
             len: 0,
+            set_mask: geometry
+                .sets
+                .max(1)
+                .is_power_of_two()
+                .then(|| geometry.sets.max(1) as u64 - 1),
         }
     }
 
@@ -118,8 +125,11 @@ impl<K: CacheKey, V> SetAssoc<K, V> {
 
     #[inline]
     fn set_range(&self, key: &K) -> std::ops::Range<usize> {
-        let sets = self.geometry.sets.max(1);
-        let set = (key.set_hash() % sets as u64) as usize;
+        let h = key.set_hash();
+        let set = match self.set_mask {
+            Some(m) => (h & m) as usize,
+            None => (h % self.geometry.sets.max(1) as u64) as usize,
+        };
         let w = self.geometry.ways;
         set * w..set * w + w
     }
@@ -193,6 +203,29 @@ impl<K: CacheKey, V> SetAssoc<K, V> {
         };
         let old = set.get_mut(victim)?.replace(Slot { key, value, stamp });
         old.map(|s| (s.key, s.value))
+    }
+
+    /// Remove `key`; returns whether it was there.
+    #[inline]
+    pub fn remove(&mut self, key: &K) -> bool {
+        if self.slots.is_empty() {
+            return false;
+        }
+        let range = self.set_range(key);
+        let Some(set) = self.slots.get_mut(range) else {
+            return false;
+        };
+        match set
+            .iter_mut()
+            .find(|s| matches!(s, Some(s) if s.key == *key))
+        {
+            Some(slot) => {
+                *slot = None;
+                self.len -= 1;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Remove every entry for which `keep` is false; returns how many went.

@@ -132,18 +132,20 @@ impl Unit {
             },
         };
         let decision = self.decide(entry, req, index);
-        if cached.is_some() && self.config.checker {
-            // The entry came from the cache: does memory still say the same?
-            let fresh = self.read_irte(mem, index);
-            let now = fresh.map(|f| self.decide(f, req, index).map_err(|(r, _)| r));
-            if now != Some(decision.map_err(|(r, _)| r)) {
-                self.stats.stale_interrupts += 1;
-                self.stale_interrupts.push(StaleInterrupt {
-                    request: *req,
-                    index,
-                    served: entry,
-                    memory: fresh,
-                });
+        if cached.is_some() {
+            if self.config.checker {
+                // The entry came from the cache: does memory still say the same?
+                let fresh = self.read_irte(mem, index);
+                let now = fresh.map(|f| self.decide(f, req, index).map_err(|(r, _)| r));
+                if now != Some(decision.map_err(|(r, _)| r)) {
+                    self.stats.stale_interrupts += 1;
+                    self.stale_interrupts.push(StaleInterrupt {
+                        request: *req,
+                        index,
+                        served: entry,
+                        memory: fresh,
+                    });
+                }
             }
         } else if decision.is_ok() {
             self.caches.iec.insert(

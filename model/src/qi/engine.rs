@@ -19,6 +19,7 @@ use super::descriptor::{
     Rules, Width,
 };
 use super::{PendingWait, QiMode, Queue};
+use crate::cache::iotlb::NO_PASID;
 use crate::cache::{IotlbScope, Removed, Stages};
 use crate::event::Event;
 use crate::fault::record;
@@ -160,12 +161,19 @@ impl Unit {
     /// retires a descriptor, a wait or the time-out, and fetching stops at the tail,
     /// so this ends.
     pub(crate) fn qi_run<M: GuestMemory + ?Sized>(&mut self, mem: &mut M, until: u64) {
+        let fetch_cost = self.qi_costs().memory_read;
         loop {
+            // Nothing outstanding: the next step can only be a fetch.
+            if self.queue.pending.is_empty() && self.queue.timeout.is_none() {
+                if !self.can_fetch() || self.queue.next_at + fetch_cost > until {
+                    break;
+                }
+                self.fetch_and_execute(mem);
+                continue;
+            }
             let complete = self.queue.pending.front().and_then(|w| w.at);
             // A descriptor takes effect once fetched from memory.
-            let fetch = self
-                .can_fetch()
-                .then(|| self.queue.next_at + self.qi_costs().memory_read);
+            let fetch = self.can_fetch().then(|| self.queue.next_at + fetch_cost);
             let timeout = self.queue.timeout.map(|(_, at)| at);
             let next = [
                 (complete, Step::Complete),
@@ -276,15 +284,18 @@ impl Unit {
             Descriptor::Iotlb {
                 did, granularity, ..
             } => {
-                let stages = if self.hw.root.scalable {
-                    Stages::SecondInRangeFirstAll
+                // In legacy mode every entry carries the no-PASID tag; naming it lets
+                // a page invalidation probe instead of scanning.
+                let (stages, pasid) = if self.hw.root.scalable {
+                    (Stages::SecondInRangeFirstAll, None)
                 } else {
-                    Stages::All
+                    (Stages::All, Some(NO_PASID))
                 };
                 let scope = match granularity {
                     IotlbGranularity::Global => IotlbScope::default(),
                     IotlbGranularity::Domain => IotlbScope {
                         did: Some(did),
+                        pasid,
                         stages,
                         ..IotlbScope::default()
                     },
@@ -292,15 +303,16 @@ impl Unit {
                     // as the register interface reports through IAIG.
                     IotlbGranularity::Page { .. } if !self.cap.psi() => IotlbScope {
                         did: Some(did),
+                        pasid,
                         stages,
                         ..IotlbScope::default()
                     },
                     IotlbGranularity::Page { addr, am, ih } => IotlbScope {
                         did: Some(did),
+                        pasid,
                         range: Some((addr, u32::from(am))),
                         ih,
                         stages,
-                        ..IotlbScope::default()
                     },
                 };
                 self.caches.invalidate_iotlb_scope(&scope)

@@ -6,11 +6,15 @@
 //! fault-recording registers, with the fault event), using caches that keep stale
 //! entries until they are invalidated or evicted. The optional stale-translation
 //! checker compares every answer with a fresh walk of memory, which is how a driver's
-//! missing invalidation is caught. [`Platform`] puts units, guest memory and the PCI
-//! topology together and routes device DMA.
+//! missing invalidation is caught. Queued invalidation (`qi/`) executes the descriptors
+//! software puts in its ring and stops on errors as the spec says; interrupt remapping
+//! (`ir/`) turns MSIs and I/O APIC entries into interrupts, postings or faults through
+//! the interrupt entry cache, with the same stale check. [`Platform`] puts units, guest
+//! memory and the PCI topology together and routes device DMA and interrupts.
 //!
 //! No threads, no I/O, no unsafe code. Where to start: `unit.rs`, then
-//! `translate/mod.rs`; the bit layouts are in `tables.rs` and `regs/`.
+//! `translate/mod.rs`, `qi/engine.rs` and `ir/remap.rs`; the bit layouts are in
+//! `tables.rs`, `regs/`, `qi/descriptor.rs` and `ir/irte.rs`.
 #![forbid(unsafe_code)]
 
 pub mod cache;

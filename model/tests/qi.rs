@@ -701,3 +701,35 @@ fn timed_mode_a_fence_holds_later_descriptors_until_its_wait_completes() {
     assert_eq!(r.iqh() / 16, 3);
     assert!(r.unit.caches().iotlb.is_empty());
 }
+
+#[test]
+fn a_status_write_outside_memory_is_a_queue_error_on_the_wait() {
+    let mut r = Rig::qemu();
+    let mut q = r.queue(W128);
+    q.push(&mut r.mem, &page(0x1000)).unwrap();
+    q.push(&mut r.mem, &wait(Some((1 << 40, 1)), false, false))
+        .unwrap();
+    q.submit(&mut r.unit, &mut r.mem);
+    assert_ne!(r.fsts() & fsts::IQE, 0);
+    assert_eq!(r.reg(o::IQERCD, 8) & 0xf, 2);
+    assert_eq!(r.iqh() / 16, 1, "IQH on the wait whose write failed");
+}
+
+#[test]
+fn qemu_mode_disables_qi_only_after_a_wait() {
+    let mut cfg = UnitConfig::new(vtd_model::regs::presets::QEMU_Q35);
+    cfg.qi = QiMode::Qemu;
+    let mut r = Rig::legacy_with(cfg);
+    let mut q = r.queue(W128);
+    q.push(&mut r.mem, &page(0)).unwrap();
+    q.submit(&mut r.unit, &mut r.mem);
+    program::command(&mut r.unit, &mut r.mem, gcmd::QIE, false);
+    assert_ne!(
+        r.unit.gsts() & gcmd::QIE,
+        0,
+        "the last descriptor was not a wait"
+    );
+    q.sync(&mut r.unit, &mut r.mem, &[]).unwrap();
+    program::command(&mut r.unit, &mut r.mem, gcmd::QIE, false);
+    assert_eq!(r.unit.gsts() & gcmd::QIE, 0);
+}

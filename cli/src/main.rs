@@ -1,6 +1,7 @@
 //! `vtd`: the command-line face of the project.
 #![forbid(unsafe_code)]
 
+mod boot_cmd;
 mod dmar_cmd;
 mod input;
 mod machine_args;
@@ -27,12 +28,15 @@ repair helps.
 Start with:
   vtd dmar check --fixtures          every bundled broken-firmware fixture, summarised
   sudo vtd dmar check --host         this machine's table, with its memory map and PCI devices
-  vtd dmar rules                     the catalogue of defects";
+  vtd dmar rules                     the catalogue of defects
+  vtd boot --fixture NAME            boot a fixture as Xen 4.17 (-p xen-4.0, -p linux)";
 
 #[derive(Subcommand)]
 enum Command {
     /// Decode, check, build and repair ACPI DMAR tables.
     Dmar(dmar_cmd::DmarArgs),
+    /// Boot the VT-d model as Xen 4.17, Xen 4.0 or Linux 6.1 would, and say what happens.
+    Boot(boot_cmd::BootArgs),
 }
 
 /// Exit statuses shared by the subcommands.
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let status = match cli.command {
         Command::Dmar(args) => dmar_cmd::run(args),
+        Command::Boot(args) => boot_cmd::run(args),
     };
     match status {
         Ok(code) => ExitCode::from(code),

@@ -1,5 +1,22 @@
-//! The reference hypervisor driver (issue 6 builds it).
+//! `vtd-driver`: a reference hypervisor driver that boots the `vtd-model` hardware the
+//! way Xen 4.17, Xen 4.0 (the era of the Xen VTd HowTo) and Linux 6.1 boot real
+//! hardware, with their command-line options, DMAR validation, bring-up order, domain
+//! 0 mappings and device-assignment policies, each read from the production source and
+//! cited where it is implemented.
 //!
-//! This crate is a placeholder in the workspace layout of DESIGN.md §2; it has no code
-//! yet and nothing depends on it.
+//! Where to start: [`options`] (command lines), then `boot.rs`.
 #![forbid(unsafe_code)]
+
+pub mod cmdline;
+pub mod log;
+pub mod options;
+pub mod personality;
+
+pub use log::{Level, Log, LogLine};
+pub use personality::Personality;
+pub mod boot;
+pub mod host;
+pub mod validate;
+
+pub use boot::{boot, Boot, BootInput, Outcome, Verdict};
+pub mod implied;

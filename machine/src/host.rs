@@ -57,6 +57,14 @@ pub(crate) fn read(root: &Path) -> Result<Machine, Error> {
         ioapics,
         dma: Vec::new(),
         dom0: None,
+        // /proc is not under the sysfs root; a tree without cpuinfo is taken as a
+        // modern CPU.
+        x2apic: fs::read_to_string(root.join("../proc/cpuinfo"))
+            .map(|c| {
+                c.lines()
+                    .any(|l| l.starts_with("flags") && l.contains(" x2apic"))
+            })
+            .unwrap_or(true),
     })
 }
 
@@ -87,6 +95,7 @@ fn device(dir: &Path, bdf: Bdf) -> PciDevice {
         subordinate_bus: if is_bridge { byte(0x1a) } else { None },
         flr,
         class,
+        vendor: read_hex(&dir.join("vendor")).and_then(|v| u16::try_from(v).ok()),
         bars,
         name: String::new(),
     }

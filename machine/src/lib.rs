@@ -27,6 +27,7 @@ use std::path::Path;
 /// ```toml
 /// ioapics = [2]
 /// dom0 = "pv"
+/// x2apic = true
 ///
 /// [[e820]]
 /// base = 0x0
@@ -59,6 +60,11 @@ pub struct Machine {
     pub dma: Vec<DeviceDma>,
     /// The Xen dom0 type, where it matters (inclusive mapping is PV-only in 4.17).
     pub dom0: Option<Dom0Kind>,
+    /// Whether the CPU has x2APIC (Xen and Linux then turn interrupt remapping on in
+    /// x2APIC mode early, before the rest of the IOMMU). Default true: every CPU since
+    /// Nehalem-EP / Sandy Bridge.
+    #[serde(default = "yes")]
+    pub x2apic: bool,
 }
 
 /// DMA a device performs by itself.

@@ -54,6 +54,8 @@ pub struct PciDevice {
     pub flr: bool,
     /// Class code (24 bits), e.g. 0x030000 for VGA.
     pub class: Option<u32>,
+    /// Vendor ID; absent means Intel (0x8086), as on the VT-d boards described here.
+    pub vendor: Option<u16>,
     /// Memory BARs.
     #[serde(default)]
     pub bars: Vec<Bar>,

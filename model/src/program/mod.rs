@@ -181,6 +181,35 @@ impl PageTable {
         mem.write_u64(at, (hpa & !(size - 1)) | self.leaf(flags, level > 1))
     }
 
+    /// Map `pages` 4 KiB pages from `iova` to `hpa`, writing each leaf table once per
+    /// run of entries that share it (for large 1:1 maps).
+    pub fn map_4k_run<M: GuestMemory + ?Sized>(
+        &self,
+        mem: &mut M,
+        alloc: &mut PageAlloc,
+        iova: u64,
+        hpa: u64,
+        pages: u64,
+        flags: MapFlags,
+    ) -> Result<(), MemError> {
+        let leaf = self.leaf(flags, false);
+        let mut done = 0;
+        while done < pages {
+            let va = iova + done * PAGE_SIZE;
+            let first = ((va >> 12) & 0x1ff) as usize;
+            let n = (512 - first).min((pages - done) as usize);
+            let at = self.slot(mem, alloc, va, 1)?;
+            let mut buf = vec![0u8; n * 8];
+            for (i, chunk) in buf.chunks_exact_mut(8).enumerate() {
+                let pa = (hpa + (done + i as u64) * PAGE_SIZE) & !0xfff;
+                chunk.copy_from_slice(&(pa | leaf).to_le_bytes());
+            }
+            mem.write(at, &buf)?;
+            done += n as u64;
+        }
+        Ok(())
+    }
+
     /// Clear the leaf of `iova` at `level` (tables above stay).
     pub fn unmap<M: GuestMemory + ?Sized>(
         &self,

@@ -19,4 +19,5 @@ pub mod host;
 pub mod validate;
 
 pub use boot::{boot, Boot, BootInput, Outcome, Verdict};
+pub mod assign;
 pub mod implied;

@@ -389,6 +389,25 @@ impl Platform {
         }
     }
 
+    /// A function appears (hot-plug): the machine and the requester-id topology learn
+    /// it, and it answers device-TLB invalidations.
+    pub fn add_device(&mut self, device: vtd_machine::PciDevice) {
+        let bdf = device.bdf;
+        self.machine.pci.retain(|p| p.bdf != bdf);
+        self.machine.pci.push(device);
+        self.machine.pci.sort_by_key(|p| p.bdf);
+        self.topology = Topology::from_machine(&self.machine);
+        self.set_device_present(bdf, true);
+    }
+
+    /// A function disappears (surprise removal): it leaves the machine and answers no
+    /// device-TLB invalidation any more.
+    pub fn remove_device(&mut self, bdf: Bdf) {
+        self.set_device_present(bdf, false);
+        self.machine.pci.retain(|p| p.bdf != bdf);
+        self.topology = Topology::from_machine(&self.machine);
+    }
+
     /// A device was removed (or came back): a removed device answers no device-TLB
     /// invalidation, so one sent to it times out.
     pub fn set_device_present(&mut self, device: Bdf, present: bool) {

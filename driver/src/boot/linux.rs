@@ -349,6 +349,7 @@ pub fn boot(input: &BootInput, o: &LinuxOptions, log: Log) -> Boot {
     v.translation = host.translation;
     v.qi = host.units.iter().any(|u| u.queue.is_some());
     v.ir = ir;
+    host.ir_enabled = ir;
     v.x2apic = ir && eim;
     v.snoop_control = false;
     v.outcome = if v.vtd_enabled {
@@ -515,6 +516,7 @@ fn domains(
                 &[0]
             };
         common::attach(host, domain, d.bdf, reserved)?;
+        host.default_domain.insert(d.bdf, (domain, group));
     }
     let _ = is_usb;
     Ok(())

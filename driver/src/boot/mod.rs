@@ -6,13 +6,14 @@
 //! the machine's devices perform by themselves (`dma.rs`), so the verdict lists the
 //! faults a board owner would see.
 
-mod common;
+pub(crate) mod common;
 mod dma;
 mod linux;
 mod xen40;
 mod xen417;
 
 pub use dma::DmaFault;
+pub(crate) use linux::direct_ranges as linux_direct_ranges;
 
 use crate::host::Host;
 use crate::log::{Level, Log, LogLine};

@@ -179,6 +179,7 @@ pub fn boot(input: &BootInput, o: &XenOptions, log: Log) -> Boot {
     }
     host.snoop = o.snoop;
     host.superpages = false;
+    host.pv_iommu = o.pv;
     host.add_domain(DOM0, "Domain-0", DomainKind::Hardware)
         .passthrough = o.dom0_passthrough;
     if enabled {
@@ -194,6 +195,7 @@ pub fn boot(input: &BootInput, o: &XenOptions, log: Log) -> Boot {
     v.translation = host.translation;
     v.qi = enabled && o.qinval;
     v.ir = enabled && intremap;
+    host.ir_enabled = v.ir;
     v.passthrough = enabled && o.dom0_passthrough;
     v.snoop_control = enabled && o.snoop;
     v.outcome = if v.vtd_enabled {

@@ -305,6 +305,7 @@ pub fn boot(input: &BootInput, o: &XenOptions, log: Log) -> Boot {
         }
     }
     host.snoop = o.snoop;
+    host.quarantine = o.quarantine != crate::options::Quarantine::None;
     host.add_domain(DOM0, "Domain-0", DomainKind::Hardware)
         .passthrough = o.dom0_passthrough;
     if enabled {
@@ -320,6 +321,7 @@ pub fn boot(input: &BootInput, o: &XenOptions, log: Log) -> Boot {
     v.translation = host.translation;
     v.qi = enabled && o.qinval;
     v.ir = intremap;
+    host.ir_enabled = intremap;
     v.x2apic = eim;
     v.passthrough = enabled && o.dom0_passthrough;
     v.snoop_control = enabled && o.snoop;

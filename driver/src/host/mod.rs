@@ -78,6 +78,8 @@ pub struct Domain {
     pub identity: RangeSet,
     /// Guest RAM mapped gfn → host.
     pub ram: Option<GuestRam>,
+    /// Devices as the guest sees them: (host function, virtual slot, virtual function).
+    pub placed: Vec<(Bdf, u8, u8)>,
     /// Page tables, one per table shape (levels, 2 MiB pages, 1 GiB pages) the
     /// domain's units need: units of the same shape share one, as Xen and Linux
     /// share a domain's page table between units.
@@ -138,6 +140,14 @@ pub struct Host {
     pub superpages: bool,
     /// Set SNP in leaf entries (Xen `iommu_snoop`).
     pub snoop: bool,
+    /// Xen 4.0.0 `iommu=pv`: PV guests' devices go through the IOMMU.
+    pub pv_iommu: bool,
+    /// Xen 4.17: de-assigned devices go to quarantine (`iommu=quarantine`, default on).
+    pub quarantine: bool,
+    /// Interrupt remapping came up.
+    pub ir_enabled: bool,
+    /// Linux: each device's default domain, and its IOMMU group number.
+    pub default_domain: BTreeMap<Bdf, (DomainId, u32)>,
     /// Memory for the driver's structures.
     pub(crate) alloc: PageAlloc,
     /// Memory handed to guests.
@@ -187,6 +197,10 @@ impl Host {
             translation: false,
             superpages: true,
             snoop: true,
+            pv_iommu: true,
+            quarantine: true,
+            ir_enabled: false,
+            default_domain: BTreeMap::new(),
             alloc: PageAlloc::new(driver.0, driver.1),
             guest_alloc: PageAlloc::new(guests.0, guests.1),
             driver_memory: driver,
@@ -209,6 +223,7 @@ impl Host {
             devices: BTreeSet::new(),
             identity: RangeSet::default(),
             ram: None,
+            placed: Vec::new(),
             tables: BTreeMap::new(),
         })
     }
@@ -398,6 +413,15 @@ impl Host {
             }
         }
         Ok(())
+    }
+
+    /// Linux: the IOMMU group number of `b` (its alias group's).
+    pub fn group_number(&self, b: Bdf) -> u32 {
+        let leader = topology::alias_group(self.machine(), b)[0];
+        self.default_domain
+            .get(&leader)
+            .or_else(|| self.default_domain.get(&b))
+            .map_or(0, |(_, g)| *g)
     }
 
     /// Give `domain` `pages` pages of guest RAM at gfn 0.

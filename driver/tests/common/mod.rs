@@ -55,7 +55,8 @@ pub fn context(host: &Host, device: Bdf, sid: u16) -> Option<(u64, u64)> {
         return None;
     }
     let at = (re & !0xfff) + u64::from(sid & 0xff) * 16;
-    Some((mem.read_u64(at).ok()?, mem.read_u64(at + 8).ok()?))
+    let lo = mem.read_u64(at).ok()?;
+    (lo & 1 != 0).then_some((lo, mem.read_u64(at + 8).ok()?))
 }
 
 /// The translation type of a context entry.

@@ -215,3 +215,92 @@ fn check_json_carries_ids_ranges_and_verdicts() {
     let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(list.as_array().unwrap().iter().all(|f| f["agrees"] == true));
 }
+
+#[test]
+fn boot_a_fixture_prints_each_option_set_and_exits_by_outcome() {
+    let o = vtd(&["boot", "--fixture", "supermicro-x7sb4-zero-length"]);
+    assert_eq!(o.status.code(), Some(1), "VT-d ends up off");
+    let out = stdout(&o);
+    assert!(out.contains("Xen 4.17 booting supermicro-x7sb4-zero-length with \"iommu=1\""));
+    assert!(
+        out.contains("PANIC: Couldn't enable IOMMU and iommu=required/force"),
+        "{out}"
+    );
+    assert!(out.contains("Failed to parse ACPI DMAR.  Disabling VT-d."));
+    let o = vtd(&[
+        "boot",
+        "--fixture",
+        "supermicro-x7sb4-zero-length",
+        "-p",
+        "linux",
+    ]);
+    assert!(stdout(&o).contains("HANGS"));
+    let o = vtd(&["boot", "--fixture", "qemu-q35-control", "-o", "iommu=1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn boot_json_has_the_promised_fields() {
+    let o = vtd(&[
+        "boot",
+        "--fixture",
+        "rmrr-outside-reserved",
+        "-p",
+        "linux",
+        "-o",
+        "intel_iommu=on",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for field in [
+        "vtd_enabled",
+        "qi",
+        "ir",
+        "translation",
+        "outcome",
+        "log",
+        "faults",
+    ] {
+        assert!(v.get(field).is_some(), "{field}");
+    }
+    assert_eq!(v["outcome"], "booted");
+    assert_eq!(v["taint"], true);
+    assert!(v["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["text"].as_str().unwrap().contains("bad RMRR")));
+}
+
+#[test]
+fn boot_a_table_file_with_a_machine_or_on_the_machine_it_implies() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = fixture_table(dir.path(), "bridge-scoped-devices");
+    let m = machine(dir.path(), "bridge-scoped-devices");
+    let o = vtd(&[
+        "boot",
+        table.to_str().unwrap(),
+        "--machine",
+        m.to_str().unwrap(),
+        "-p",
+        "xen-4.0",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // Without a machine: a unit at every DRHD base, the devices the scopes name.
+    let o = vtd(&["boot", table.to_str().unwrap(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let bases: Vec<u64> = v["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["base"].as_u64().unwrap())
+        .collect();
+    assert_eq!(bases, vec![0xfbffc000, 0xc7ffc000]);
+    assert_eq!(v["outcome"], "booted");
+    let o = vtd(&["boot", table.to_str().unwrap(), "--preset", "no-such-unit"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("vtd boot --presets"));
+    let o = vtd(&["boot", "--presets"]);
+    assert!(stdout(&o).contains("sapphire-rapids"));
+}

@@ -4,7 +4,12 @@
 //! 0 mappings and device-assignment policies, each read from the production source and
 //! cited where it is implemented.
 //!
-//! Where to start: [`options`] (command lines), then `boot.rs`.
+//! Where to start: [`boot()`] and `boot/xen417.rs` (the bring-up order), then
+//! [`options`] (command lines), [`validate`] (what each parser makes of a table),
+//! [`host`] (the booted system and how it programs the units) and [`assign`] (guests).
+//! Invariants: the driver programs the model only through registers and memory, as
+//! a driver programs hardware; a verdict's `log` holds only lines the production
+//! driver prints, the reference driver's own remarks go to `notes`.
 #![forbid(unsafe_code)]
 
 pub mod cmdline;

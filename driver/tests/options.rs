@@ -327,3 +327,41 @@ fn linux_igfx_off_and_debian_intgpu_default() {
     let gfx_unit = &b.verdict.units[0];
     assert!(!gfx_unit.translation && b.verdict.units[1].translation);
 }
+
+#[test]
+fn remaining_xen_words_are_accepted_and_no_igfx_leaves_the_igd_unit_off() {
+    for word in [
+        "crash-disable",
+        "sharept",
+        "amd-iommu-perdev-intremap",
+        "intpost",
+        "igfx",
+        "superpages",
+        "verbose",
+        "debug",
+    ] {
+        let (_, log, _) = xen(XEN, &format!("iommu={word}"));
+        assert!(log.is_empty(), "{word}: {log:?}");
+    }
+    // The graphics-only unit of rmrr-outside-reserved keeps TE off with no-igfx.
+    let b = boot_fixture(XEN, "rmrr-outside-reserved", "iommu=1,no-igfx");
+    assert!(b
+        .verdict
+        .logged("[VT-D] passed iommu=no-igfx option; disabling IGD VT-d engine"));
+    assert!(!b.verdict.units[0].translation && b.verdict.units[1].translation);
+}
+
+#[test]
+fn linux_strict_and_superpage_words_reach_the_boot() {
+    let b = control(LINUX, "iommu.strict=1");
+    assert!(b.verdict.logged(
+        "iommu: DMA domain TLB invalidation policy: strict mode (set via kernel command line)"
+    ));
+    let b = control(LINUX, "intel_iommu=strict");
+    // The legacy option switches to strict after the summary line was printed.
+    assert!(b
+        .verdict
+        .logged("iommu: DMA domain TLB invalidation policy: lazy mode "));
+    let b = control(LINUX, "intel_iommu=sp_off");
+    assert!(!b.host.unwrap().superpages);
+}

@@ -410,3 +410,62 @@ fn matrix() {
     }
     insta::assert_snapshot!(out);
 }
+
+// --- Xen 4.0's workaround_bios_bug: only a DRHD whose devices are all missing goes,
+// never an INCLUDE_ALL one, and iommu=force skips the check altogether. ---
+
+#[test]
+fn xen_40_workaround_bios_bug() {
+    let f = "scope-absent-device";
+    let b = boot_fixture(XEN40, f, "");
+    assert_eq!(b.verdict.outcome, Outcome::VtdDisabled);
+    assert!(b
+        .verdict
+        .logged("[VT-D]  Non-existent device (0:1b.0) is reported in this DRHD's scope!"));
+    assert!(b
+        .verdict
+        .logged("Pls try option iommu=force or iommu=workaround_bios_bug if you really want VT-d"));
+    let b = boot_fixture(XEN40, f, "iommu=workaround_bios_bug");
+    assert_eq!(b.verdict.outcome, Outcome::Booted);
+    assert!(b.verdict.logged("Workaround BIOS bug: ignore the DRHD due to all devices under its scope are not PCI discoverable!"));
+    assert_eq!(
+        b.verdict.units.len(),
+        2,
+        "the DRHD of the missing device is dropped"
+    );
+    let b = boot_fixture(XEN40, f, "iommu=force");
+    assert_eq!(b.verdict.outcome, Outcome::Booted);
+    assert_eq!(b.verdict.units.len(), 3, "force skips the existence check");
+    // Xen 4.17 accepts the table without a word (the check is a dprintk).
+    assert_eq!(
+        boot_fixture(XEN, f, "iommu=1").verdict.outcome,
+        Outcome::Booted
+    );
+
+    // A DRHD with one device present and one missing, or with an I/O APIC entry,
+    // cannot be dropped: the table still fails.
+    let m = fixture(f).meta.machine;
+    for scopes in [
+        r#"[{ type = "endpoint", bus = 0, path = ["1b.0"] }, { type = "endpoint", bus = 0, path = ["02.0"] }]"#,
+        r#"[{ type = "endpoint", bus = 0, path = ["1b.0"] }, { type = "ioapic", id = 3, bus = 0, path = ["1e.1"] }]"#,
+    ] {
+        let text = format!(
+            r#"
+            flags = ["intr_remap"]
+            [[structure]]
+            type = "drhd"
+            register_base = 0xfed92000
+            scopes = {scopes}
+            [[structure]]
+            type = "drhd"
+            flags = ["include_pci_all"]
+            register_base = 0xfed91000
+            scopes = [{{ type = "ioapic", id = 2, bus = 0xf0, path = ["1f.0"] }}]
+            "#
+        );
+        let spec: dmar::spec::TableSpec = toml::from_str(&text).unwrap();
+        let t = spec.build().unwrap().encode();
+        let b = boot_with(XEN40, m.clone(), Some(t), "iommu=workaround_bios_bug", None);
+        assert_eq!(b.verdict.outcome, Outcome::VtdDisabled, "{scopes}");
+    }
+}

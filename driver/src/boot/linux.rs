@@ -87,6 +87,7 @@ pub fn boot(input: &BootInput, o: &LinuxOptions, log: Log) -> Boot {
         }
     };
     host.snoop = false;
+    host.superpages = o.superpage;
     if let Some(t) = accepted.and_then(|x| x.table.as_ref()) {
         banner(&host, t, &mut v.log);
     }
@@ -226,8 +227,12 @@ pub fn boot(input: &BootInput, o: &LinuxOptions, log: Log) -> Boot {
             Level::Info,
             format!(
                 "iommu: DMA domain TLB invalidation policy: {} mode {}",
-                if o.strict { "strict" } else { "lazy" },
-                ""
+                if o.strict && o.strict_cmdline {
+                    "strict"
+                } else {
+                    "lazy"
+                },
+                suffix(o.strict_cmdline)
             ),
         ));
     }

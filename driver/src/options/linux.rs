@@ -36,6 +36,9 @@ pub struct LinuxOptions {
     /// Strict (synchronous) IOTLB invalidation instead of the lazy flush queue
     /// (x86 default lazy).
     pub strict: bool,
+    /// Strict mode came from `iommu.strict=` (`IOMMU_CMD_LINE_STRICT`); the legacy
+    /// `intel_iommu=strict` does not set it.
+    pub strict_cmdline: bool,
     /// `intel_iommu_superpage`.
     pub superpage: bool,
     /// `intel_iommu_sm`: scalable mode where the hardware has it (Kconfig default y).
@@ -66,6 +69,7 @@ impl Default for LinuxOptions {
             map_intgpu: false,
             forcedac: false,
             strict: false,
+            strict_cmdline: false,
             superpage: true,
             scalable: true,
             tboot_noforce: false,
@@ -187,7 +191,10 @@ pub fn parse(cmdline: &str) -> Parsed<LinuxOptions> {
                     out.options.passthrough = b;
                     out.options.passthrough_cmdline = true;
                 }
-                Some(b) => out.options.strict = b,
+                Some(b) => {
+                    out.options.strict = b;
+                    out.options.strict_cmdline = true;
+                }
                 None => out
                     .log
                     .push(Level::Warning, format!("Malformed early option '{key}'")),

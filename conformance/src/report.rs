@@ -1,0 +1,1 @@
+//! The conformance matrix (`reports/conformance.md`) and its JSON form.

@@ -107,6 +107,16 @@ pub fn fault_record(reason: u8, sid: u16, addr: u64, read: bool) -> (u64, u64) {
     )
 }
 
+/// The FRCD high-quadword bits a record's expectation compares: PV (123:104, bits
+/// 59:40 here) only when PP (95, bit 31 here) is set.
+pub fn record_mask(hi: u64) -> u64 {
+    if hi & (1 << 31) != 0 {
+        u64::MAX
+    } else {
+        !(0xf_ffff << 40)
+    }
+}
+
 /// An interrupt-remapping fault record: the index in FI[63:48].
 pub fn ir_fault_record(reason: u8, sid: u16, index: u16) -> (u64, u64) {
     (
@@ -299,6 +309,17 @@ impl Builder {
     /// Read a register and expect `value` under `mask`.
     pub fn read_masked(self, reg: Reg, value: u64, mask: u64) -> Self {
         self.read_expect(reg, Expect::masked(value, mask))
+    }
+
+    /// Read a register and expect `value`, or `alt` on a backend with deviation `id`.
+    pub fn read_or(self, reg: Reg, value: u64, id: &'static str, alt: u64) -> Self {
+        self.read_expect(
+            reg,
+            Expect {
+                alternatives: vec![(id, alt, u64::MAX)],
+                ..Expect::exact(value)
+            },
+        )
     }
 
     /// Read a register with a full expectation.
@@ -641,9 +662,10 @@ impl Builder {
             .dma_write(device, dst, len, 0)
     }
 
-    /// Expect fault recording register `n` to hold this record.
+    /// Expect fault recording register `n` to hold this record. PV (bits 123:104) is
+    /// compared only when PP says it is valid.
     pub fn expect_fault(self, n: u8, record: (u64, u64)) -> Self {
-        self.read(Reg::FrcdHi(n), record.1)
+        self.read_masked(Reg::FrcdHi(n), record.1, record_mask(record.1))
             .read(Reg::FrcdLo(n), record.0)
     }
 
@@ -657,8 +679,8 @@ impl Builder {
         alt: (u64, u64),
     ) -> Self {
         let hi = Expect {
-            alternatives: vec![(deviation, alt.1, u64::MAX)],
-            ..Expect::exact(record.1)
+            alternatives: vec![(deviation, alt.1 & record_mask(alt.1), record_mask(alt.1))],
+            ..Expect::masked(record.1, record_mask(record.1))
         };
         let lo = Expect {
             alternatives: vec![(deviation, alt.0, u64::MAX)],

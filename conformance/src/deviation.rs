@@ -50,6 +50,46 @@ pub const ALL: &[Deviation] = &[
         spec: "not a spec matter",
         source: "ORACLE.md",
     },
+    Deviation {
+        id: "qemu-iqa-reads-latched-base",
+        backend: "qemu",
+        kind: Kind::Differs,
+        what: "IQA reads return the queue base latched at the last QI enable (0 before the first) ORed with QS, not the value written",
+        spec: "§11.4.9.3 IQA_REG: IQA 63:12 and QS 2:0 are RW",
+        source: "QEMU 7.2 hw/i386/intel_iommu.c vtd_mem_read case DMAR_IQA_REG (s->iq)",
+    },
+    Deviation {
+        id: "qemu-legacy-fault-codes-in-scalable-mode",
+        backend: "qemu",
+        kind: Kind::Differs,
+        what: "in scalable mode, root-entry, context-entry and second-stage faults are recorded with the legacy reasons (0x01, 0x02, 0x04-0x0C) instead of the scalable-mode ones (0x39, 0x41, 0x42, 0x79, 0x7A, 0x83); a walk after the PASID entry records PP=1 with PASID 0 for a request without PASID",
+        spec: "§7.1.3 fault conditions, SRT/SCT/SSL/SGN rows; §11.4.14 FRCD_REG PP (set only for requests with PASID)",
+        source: "QEMU 7.2 hw/i386/intel_iommu.c vtd_dev_to_context_entry, vtd_iova_to_slpte, vtd_report_dmar_fault",
+    },
+    Deviation {
+        id: "qemu-pasid-faults-are-0x58",
+        backend: "qemu",
+        kind: Kind::Differs,
+        what: "every PASID-directory and PASID-table fault (not present, reserved bits, bad PGTT or AW) is recorded as 0x58 (PASID table access error)",
+        spec: "§7.1.3 SPD.2 (0x51), SPT.2 (0x59), SPT.3 (0x5A), SPT.4 (0x5B)",
+        source: "QEMU 7.2 hw/i386/intel_iommu.c vtd_get_pe_in_pasid_leaf_table, vtd_get_pe_from_pasid_table (VTD_FR_PASID_TABLE_INV)",
+    },
+    Deviation {
+        id: "qemu-pgtt-first-stage-walked-as-second",
+        backend: "qemu",
+        kind: Kind::Differs,
+        what: "a PASID entry with PGTT first-stage (001b) or nested (011b) is accepted on a unit without first-stage support and walked as second-stage tables",
+        spec: "§9.6 PASID entry PGTT: values the unit does not support (ECAP.FLTS/NEST clear) make the entry invalid (SPT.4, 0x5B)",
+        source: "QEMU 7.2 hw/i386/intel_iommu.c vtd_pe_type_check",
+    },
+    Deviation {
+        id: "qemu-pasid-entry-reserved-unchecked",
+        backend: "qemu",
+        kind: Kind::Differs,
+        what: "PASID-directory and PASID-table entries are not checked for reserved bits; the walk goes on with them set",
+        spec: "§9.5, §9.6 reserved fields; §7.1.3 SPD.3 (0x52), SPT.3 (0x5A)",
+        source: "QEMU 7.2 hw/i386/intel_iommu.c vtd_get_pe_from_pdire, vtd_get_pe_in_pasid_leaf_table (no reserved mask)",
+    },
 ];
 
 /// The deviation named `id`.

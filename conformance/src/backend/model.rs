@@ -268,6 +268,18 @@ impl Session for ModelSession {
                 }
                 buf[start..end].copy_from_slice(&data);
             }
+            Direction::Write if (0xfee0_0000..=0xfeef_ffff).contains(&iova) => {
+                // A write to the interrupt address range is an interrupt request,
+                // one per dword (the unit's interrupt window takes 4-byte writes).
+                for (i, d) in buf[start..end].chunks_exact(4).enumerate() {
+                    let data = u32::from_le_bytes([d[0], d[1], d[2], d[3]]);
+                    let addr = iova + 4 * i as u64;
+                    if let Ok(Delivery::Interrupt(x)) = self.platform.interrupt(device, addr, data)
+                    {
+                        self.apic.deliver(&x);
+                    }
+                }
+            }
             Direction::Write => {
                 // The unit records the fault; the write is dropped.
                 let _ = self.platform.dma_write(device, iova, &buf[start..end]);

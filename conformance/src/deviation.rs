@@ -90,6 +90,22 @@ pub const ALL: &[Deviation] = &[
         spec: "§9.5, §9.6 reserved fields; §7.1.3 SPD.3 (0x52), SPT.3 (0x5A)",
         source: "QEMU 7.2 hw/i386/intel_iommu.c vtd_get_pe_from_pdire, vtd_get_pe_in_pasid_leaf_table (no reserved mask)",
     },
+    Deviation {
+        id: "qemu-same-source-fault-dropped",
+        backend: "qemu",
+        kind: Kind::Differs,
+        what: "a fault from a requester that already has a pending record is dropped silently, without setting PFO, whatever its reason or address",
+        spec: "§7.2.1: a fault that finds no free fault recording register sets FSTS.PFO",
+        source: "QEMU 7.2 hw/i386/intel_iommu.c vtd_report_dmar_fault (vtd_try_collapse_fault)",
+    },
+    Deviation {
+        id: "qemu-srtp-te-flush-caches",
+        backend: "qemu",
+        kind: Kind::Differs,
+        what: "SRTP and every change of TE flush the IOTLB and the context cache, so a translation cached before them is gone afterwards",
+        spec: "§6.5: the unit invalidates nothing by itself; software follows SRTP with global invalidations",
+        source: "QEMU 7.2 hw/i386/intel_iommu.c vtd_handle_gcmd_srtp, vtd_handle_gcmd_te (vtd_reset_caches)",
+    },
 ];
 
 /// The deviation named `id`.

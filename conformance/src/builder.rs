@@ -137,6 +137,7 @@ pub fn scenario(area: Area, name: &str, intent: &str) -> Builder {
             config: Config::default(),
             body: Body::Program(Vec::new()),
             covers: Vec::new(),
+            skip: Vec::new(),
         },
         gsts: 0,
         tables: HashMap::new(),
@@ -158,6 +159,7 @@ pub fn driver(name: &str, intent: &str, case: DriverCase) -> Scenario {
         config: Config::default(),
         body: Body::Driver(case),
         covers: Vec::new(),
+        skip: Vec::new(),
     }
 }
 
@@ -204,6 +206,13 @@ impl Builder {
     /// What it covers.
     pub fn covers(mut self, c: Cover) -> Self {
         self.s.covers.push(c);
+        self
+    }
+
+    /// The scenario needs something backends with deviation `id` (of kind
+    /// unsupported) cannot do.
+    pub fn skip_on(mut self, id: &'static str) -> Self {
+        self.s.skip.push(id);
         self
     }
 
@@ -442,6 +451,12 @@ impl Builder {
     pub fn msi(mut self, device: Bdf, addr: u64, data: u32) -> Self {
         self.push(Step::Msi { device, addr, data });
         self
+    }
+
+    /// A device event (model only: QEMU's devices have no ATS).
+    pub fn device_event(mut self, device: Bdf, event: crate::scenario::DeviceEvent) -> Self {
+        self.push(Step::Device { device, event });
+        self.skip_on("qemu-no-ats")
     }
 
     /// Expect these vectors pending at CPU 0.
@@ -712,11 +727,28 @@ impl Builder {
             .command(gcmd::QIE, true)
     }
 
-    /// Put a descriptor in the queue (not yet submitted).
+    /// Set up a queue of 256-bit descriptors (DW=1, 128 entries) and enable QI: what
+    /// scalable mode needs.
+    pub fn qi_on_wide(mut self) -> Self {
+        self.tail = 0;
+        self.width = 32;
+        self.queue_entries = 128;
+        self.write(Reg::Iqa, IQ | 1 << 11)
+            .write(Reg::Iqt, 0)
+            .command(gcmd::QIE, true)
+    }
+
+    /// Put a descriptor in the queue (not yet submitted); a 256-bit queue gets zero
+    /// upper quadwords.
     pub fn queue(mut self, d: (u64, u64)) -> Self {
         let at = IQ + self.tail * self.width;
         self.tail = (self.tail + 1) % self.queue_entries;
-        self.mem64(at, d.0).mem64(at + 8, d.1)
+        let b = self.mem64(at, d.0).mem64(at + 8, d.1);
+        if b.width == 32 {
+            b.mem64(at + 16, 0).mem64(at + 24, 0)
+        } else {
+            b
+        }
     }
 
     /// Move the tail to everything queued so far.

@@ -109,7 +109,6 @@ pub const DESCRIPTORS: &[(u8, &str, Option<&str>)] = &[
     (5, "status-write", None),
     (5, "interrupt", None),
     (5, "fence", None),
-    (6, "pasid-all", None),
     (6, "pasid", None),
     (6, "pasid-page", None),
     (7, "domain", None),

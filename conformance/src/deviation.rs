@@ -106,6 +106,14 @@ pub const ALL: &[Deviation] = &[
         spec: "§6.5: the unit invalidates nothing by itself; software follows SRTP with global invalidations",
         source: "QEMU 7.2 hw/i386/intel_iommu.c vtd_handle_gcmd_srtp, vtd_handle_gcmd_te (vtd_reset_caches)",
     },
+    Deviation {
+        id: "qemu-pasid-descriptors-no-op",
+        backend: "qemu",
+        kind: Kind::Differs,
+        what: "PASID-based IOTLB (type 6) and PASID-cache (type 7) descriptors are accepted and do nothing: second-stage translations cached for RID_PASID stay until a type 2 (IOTLB) descriptor",
+        spec: "§6.5.2.4 PASID-based IOTLB invalidate, §6.5.2.6 PASID-cache invalidate",
+        source: "QEMU 7.2 hw/i386/intel_iommu.c vtd_process_inv_desc (VTD_INV_DESC_PC, VTD_INV_DESC_PIOTLB: reserved check only)",
+    },
 ];
 
 /// The deviation named `id`.

@@ -458,8 +458,9 @@ pub mod desc {
         (lo, hi)
     }
 
-    /// PASID-based IOTLB invalidation (type 6): granularity 0 = all PASIDs of the
-    /// domain, 1 = one PASID, 3 = pages of one PASID (hi: address, IH, AM).
+    /// PASID-based IOTLB invalidation (type 6): granularity 2 = the non-global
+    /// mappings of one PASID, 3 = pages of one PASID (hi: address, IH, AM); 0 and 1
+    /// are reserved.
     pub fn p_iotlb(granularity: u8, did: u16, pasid: u32, addr: u64, am: u8) -> (u64, u64) {
         (
             0x6 | (u64::from(granularity & 3) << 4)

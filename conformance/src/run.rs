@@ -209,6 +209,7 @@ pub fn describe(step: &Step) -> String {
         ),
         Step::Msi { device, addr, data } => format!("{device} MSI write {data:#x} to {addr:#x}"),
         Step::Irr { .. } => "CPU 0 IRR".into(),
+        Step::Device { device, event } => format!("{device} {event:?}"),
     }
 }
 
@@ -348,6 +349,10 @@ fn execute(sess: &mut dyn Session, step: &Step, cap: u64, ecap: u64, backend: &s
         }
         Step::Msi { device, addr, data } => {
             sess.msi(*device, *addr, *data).map_err(err)?;
+            Ok(None)
+        }
+        Step::Device { device, event } => {
+            sess.device(*device, *event).map_err(err)?;
             Ok(None)
         }
         Step::Irr {

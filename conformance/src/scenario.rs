@@ -232,6 +232,18 @@ pub enum Direction {
     Write,
 }
 
+/// Something a device does that is not a DMA: the ATS side of device-TLB
+/// invalidation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeviceEvent {
+    /// The device stops answering (surprise removal): device-TLB invalidations sent
+    /// to it never complete.
+    Gone,
+    /// The device sends an invalidation completion nobody asked for.
+    StrayCompletion,
+}
+
 /// One primitive step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "op", rename_all = "kebab-case")]
@@ -327,6 +339,13 @@ pub enum Step {
         /// Data.
         data: u32,
     },
+    /// A device event.
+    Device {
+        /// The device.
+        device: Bdf,
+        /// What it does.
+        event: DeviceEvent,
+    },
     /// The vectors pending in CPU 0's local APIC (IRR), which nothing acknowledges
     /// during a scenario: every interrupt the unit delivered or generated so far.
     Irr {
@@ -409,6 +428,10 @@ pub struct Scenario {
     pub body: Body,
     /// What it covers beyond registers.
     pub covers: Vec<Cover>,
+    /// Deviations (of kind unsupported) that keep it off a backend: what the
+    /// scenario needs that the backend cannot do.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skip: Vec<&'static str>,
 }
 
 impl Scenario {

@@ -9,7 +9,7 @@ pub mod model;
 pub mod pci;
 pub mod qemu;
 
-use crate::scenario::{Config, Direction, DriverCase, Scenario, UnitOptions};
+use crate::scenario::{Config, DeviceEvent, Direction, DriverCase, Scenario, UnitOptions};
 use vtd_machine::Bdf;
 
 /// Why a backend could not do what was asked.
@@ -71,6 +71,12 @@ pub trait Session {
     fn msi(&mut self, device: Bdf, addr: u64, data: u32) -> Result<(), BackendError>;
     /// Vectors pending in CPU 0's IRR, ascending.
     fn irr(&mut self) -> Result<Vec<u8>, BackendError>;
+    /// A device event.
+    fn device(&mut self, device: Bdf, event: DeviceEvent) -> Result<(), BackendError> {
+        Err(BackendError::Unsupported(format!(
+            "device event {event:?} at {device}"
+        )))
+    }
 }
 
 /// A backend.

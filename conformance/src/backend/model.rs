@@ -5,7 +5,9 @@ use super::apic::Apic;
 use super::pci::{self, ConfigSpace};
 use super::{qemu_caps, Backend, BackendError, DriverObserved, Session};
 use crate::builder::{EDU, EDU_BEHIND_BRIDGE};
-use crate::scenario::{Config, Direction, DriverCase, Hardware, MachineKind, Scenario};
+use crate::scenario::{
+    Config, DeviceEvent, Direction, DriverCase, Hardware, MachineKind, Scenario,
+};
 use std::collections::BTreeMap;
 use vtd_machine::{Bdf, PciDevice, PciKind};
 use vtd_model::ir::Delivery;
@@ -297,6 +299,20 @@ impl Session for ModelSession {
         }
         if let Ok(Delivery::Interrupt(i)) = self.platform.interrupt(device, addr, data) {
             self.apic.deliver(&i);
+        }
+        self.drain_events();
+        Ok(())
+    }
+
+    fn device(&mut self, device: Bdf, event: DeviceEvent) -> Result<(), BackendError> {
+        match event {
+            DeviceEvent::Gone => self.platform.set_device_present(device, false),
+            DeviceEvent::StrayCompletion => {
+                let sid = self.platform.topology().source_id(device);
+                if let Some(u) = self.platform.unit_mut(0) {
+                    u.unexpected_invalidation_completion(sid);
+                }
+            }
         }
         self.drain_events();
         Ok(())

@@ -91,6 +91,7 @@ pub fn natural_size(reg: Reg) -> u8 {
         | Reg::Iqt
         | Reg::Iqa
         | Reg::Irta
+        | Reg::Iqercd
         | Reg::Iva
         | Reg::Iotlb
         | Reg::FrcdLo(_)

@@ -178,6 +178,38 @@ pub const ALL: &[Deviation] = &[
         spec: "§11.4.5 RTADDR_REG TTM=10b is reserved; IQERCD IQEI=7 (invalid TTM)",
         source: "QEMU 7.2 hw/i386/intel_iommu.c vtd_root_table_setup (only bit 10, SMT, is read)",
     },
+    Deviation {
+        id: "qemu-ir-faults-not-recorded",
+        backend: "qemu",
+        kind: Kind::Differs,
+        what: "an interrupt-remapping fault drops the interrupt without a fault record, PPF or fault event (and IRTE.FPD has nothing to suppress)",
+        spec: "§7.1.3: interrupt-remapping faults 0x20-0x28 are recorded like DMA faults, FI[63:48] holding the index",
+        source: "QEMU 7.2 hw/i386/intel_iommu.c vtd_mem_ir_write (\"TODO: report error\")",
+    },
+    Deviation {
+        id: "qemu-no-cfi",
+        backend: "qemu",
+        kind: Kind::Differs,
+        what: "compatibility-format interrupts always pass through while IRE is set; GCMD.CFI is ignored and GSTS.CFIS never sets",
+        spec: "§5.1.2.1, §11.4.4 GCMD_REG CFI: with IRE set and CFIS clear (or EIME set) compatibility-format requests are blocked (fault 0x25)",
+        source: "QEMU 7.2 hw/i386/intel_iommu.c vtd_interrupt_remap_msi (\"This is compatible mode\"), vtd_handle_gcmd_write",
+    },
+    Deviation {
+        id: "qemu-svt-bus-range-reversed",
+        backend: "qemu",
+        kind: Kind::Differs,
+        what: "source validation by bus range (SVT=10b) takes SID[7:0] as the first bus and SID[15:8] as the last, the reverse of the spec",
+        spec: "§9.10 IRTE SVT=10b: SID[15:8] is the start bus, SID[7:0] the end bus",
+        source: "QEMU 7.2 hw/i386/intel_iommu.c vtd_irte_get (VTD_SVT_BUS)",
+    },
+    Deviation {
+        id: "qemu-no-interrupt-entry-cache",
+        backend: "qemu",
+        kind: Kind::Differs,
+        what: "with TCG there is no interrupt entry cache: an IRTE change takes effect without any invalidation",
+        spec: "§6.2.2: IRTEs may be cached until an interrupt-entry-cache invalidation (the model keeps them, as hardware does)",
+        source: "QEMU 7.2 hw/i386/x86-iommu.c (IEC notifiers only for KVM routes); vtd_remap_irq_get reads the IRTE every time",
+    },
 ];
 
 /// The deviation named `id`.

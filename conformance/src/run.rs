@@ -363,7 +363,10 @@ fn execute(sess: &mut dyn Session, step: &Step, cap: u64, ecap: u64, backend: &s
             if v == *expect {
                 return Ok(None);
             }
-            let show = |x: &[u8]| format!("{x:#04x?}");
+            let show = |x: &[u8]| {
+                let v: Vec<String> = x.iter().map(|b| format!("{b:#04x}")).collect();
+                format!("[{}]", v.join(", "))
+            };
             match alternatives.iter().find(|(_, a)| *a == v) {
                 Some((id, _)) if deviation::applies(id, backend) => Ok(Some(id)),
                 _ => Err((show(expect), show(&v))),

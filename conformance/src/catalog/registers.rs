@@ -50,9 +50,8 @@ const EIM: u64 = 1 << 4;
 
 /// The scenarios of this area.
 pub fn scenarios() -> Vec<Scenario> {
-    let mut v = Vec::new();
     // Reset values, one scenario per register group.
-    v.push(
+    let mut v = vec![
         reg(
             "reset-identification",
             "VER, CAP and ECAP hold QEMU 7.2's values for intremap=on, aw-bits=39",
@@ -62,8 +61,6 @@ pub fn scenarios() -> Vec<Scenario> {
         .read(Reg::Cap, 0x00d2_008c_2226_0206)
         .read(Reg::Ecap, 0xf0_0f4a)
         .build(),
-    );
-    v.push(
         reg(
             "reset-control",
             "GCMD, GSTS, RTADDR, CCMD read 0 after reset",
@@ -74,8 +71,6 @@ pub fn scenarios() -> Vec<Scenario> {
         .read(Reg::Rtaddr, 0)
         .read(Reg::Ccmd, 0)
         .build(),
-    );
-    v.push(
         reg(
             "reset-fault",
             "FSTS 0, FECTL with IM set, FEDATA/FEADDR/FEUADDR 0, FRCD 0 after reset",
@@ -89,8 +84,6 @@ pub fn scenarios() -> Vec<Scenario> {
         .read(Reg::FrcdLo(0), 0)
         .read(Reg::FrcdHi(0), 0)
         .build(),
-    );
-    v.push(
         reg(
             "reset-queue",
             "IQH, IQT, IQA, ICS 0, IECTL with IM set, IEDATA/IEADDR/IEUADDR 0, IQERCD 0",
@@ -106,8 +99,6 @@ pub fn scenarios() -> Vec<Scenario> {
         .read(Reg::Ieuaddr, 0)
         .read(Reg::Iqercd, 0)
         .build(),
-    );
-    v.push(
         reg(
             "reset-other",
             "IRTA, IVA, IOTLB, AFLOG and the PMR registers read 0 (no PLMR/PHMR)",
@@ -123,7 +114,7 @@ pub fn scenarios() -> Vec<Scenario> {
         .read(Reg::Phmbase, 0)
         .read(Reg::Phmlimit, 0)
         .build(),
-    );
+    ];
     for (r, name) in [
         (Reg::Ver, "ver"),
         (Reg::Cap, "cap"),

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod boot_cmd;
+mod conformance_cmd;
 mod dmar_cmd;
 mod input;
 mod machine_args;
@@ -20,12 +21,18 @@ struct Cli {
 const LONG_ABOUT: &str = "\
 Model, check and test Intel VT-d remapping.
 
+`vtd conformance` runs about two hundred scenarios (registers, translation, every
+fault reason, invalidation, interrupt remapping, driver workarounds) on the vtd model
+and on QEMU's intel-iommu, and writes the conformance matrix.
+
 `vtd dmar` reads ACPI DMAR tables (the firmware's description of the VT-d hardware):
 it decodes them field by field, checks them against the VT-d specification, and says
 for every defect what Xen 4.17 and Linux 6.1 do with it and which boot option or
 repair helps.
 
 Start with:
+  vtd conformance                    the conformance catalog on the model
+  vtd conformance -b all             on the model and QEMU (qemu-system-x86_64)
   vtd dmar check --fixtures          every bundled broken-firmware fixture, summarised
   sudo vtd dmar check --host         this machine's table, with its memory map and PCI devices
   vtd dmar rules                     the catalogue of defects
@@ -37,6 +44,8 @@ enum Command {
     Dmar(dmar_cmd::DmarArgs),
     /// Boot the VT-d model as Xen 4.17, Xen 4.0 or Linux 6.1 would, and say what happens.
     Boot(boot_cmd::BootArgs),
+    /// Run the VT-d conformance scenarios on the model and QEMU; write the matrix.
+    Conformance(conformance_cmd::ConformanceArgs),
 }
 
 /// Exit statuses shared by the subcommands.
@@ -54,6 +63,7 @@ fn main() -> ExitCode {
     let status = match cli.command {
         Command::Dmar(args) => dmar_cmd::run(args),
         Command::Boot(args) => boot_cmd::run(args),
+        Command::Conformance(args) => conformance_cmd::run(args).map_err(|e| e.into()),
     };
     match status {
         Ok(code) => ExitCode::from(code),

@@ -460,6 +460,20 @@ impl Builder {
         self.skip_on("qemu-no-ats")
     }
 
+    /// The device issues a request edu cannot make (model only: QEMU's edu issues
+    /// untranslated requests without PASID).
+    pub fn request(mut self, device: Bdf, req: crate::scenario::Req) -> Self {
+        self.push(Step::Device {
+            device,
+            event: crate::scenario::DeviceEvent::Request(req),
+        });
+        if req.at == crate::scenario::ReqAt::Untranslated {
+            self.skip_on("qemu-no-pasid-requests")
+        } else {
+            self.skip_on("qemu-no-ats")
+        }
+    }
+
     /// Expect these vectors pending at CPU 0.
     pub fn irr(mut self, vectors: &[u8]) -> Self {
         let mut v = vectors.to_vec();

@@ -6,6 +6,16 @@ use crate::layout::Reg;
 use crate::scenario::{Cover, Scenario};
 use serde::Serialize;
 
+/// The groups of the table, in order.
+pub const GROUPS: &[&str] = &[
+    "register",
+    "dma-fault",
+    "ir-fault",
+    "descriptor",
+    "register-invalidation",
+    "queue-error",
+];
+
 /// One line of the table.
 #[derive(Debug, Clone, Serialize)]
 pub struct Line {
@@ -50,7 +60,7 @@ pub const DMA_FAULTS: &[(u8, &str, Option<&str>)] = &[
     (0x44, "SM: DTE clear", None),
     (0x45, "SM: PASIDE clear", None),
     (0x46, "SM: PASID larger than the context allows", None),
-    (0x48, "SM: RID_PASID error", None),
+    (0x48, "SM: RID_PASID error", Some("model gap: SCT.9 is not modelled; a RID_PASID beyond the PASID directory is looked up like any PASID and faults as a PASID-directory error")),
     (0x50, "SM: PASID directory access error", None),
     (0x51, "SM: PASID directory entry not present", None),
     (0x52, "SM: PASID directory entry reserved bits", None),
@@ -67,7 +77,7 @@ pub const DMA_FAULTS: &[(u8, &str, Option<&str>)] = &[
     (0x74, "SM: nested first-level entry beyond MGAW", None),
     (0x75, "SM: nested FL-PML4 read permission", None),
     (0x76, "SM: nested first-level read permission", None),
-    (0x77, "SM: nested first-level write permission", None),
+    (0x77, "SM: nested first-level write permission", Some("model gap: the model does not set first-stage A/D bits (software must pre-set them), so it never writes a first-stage entry through the second stage")),
     (0x78, "SM: second-level entry access error", None),
     (0x79, "SM: second-level permission", None),
     (0x7a, "SM: second-level entry reserved bits", None),
@@ -76,9 +86,9 @@ pub const DMA_FAULTS: &[(u8, &str, Option<&str>)] = &[
     (0x81, "SM: user/supervisor", None),
     (0x82, "SM: no execute", None),
     (0x83, "SM: address beyond the DMA hardware max", None),
-    (0x84, "SM: second-level output beyond the max", None),
+    (0x84, "SM: second-level output beyond the max", Some("model gap: a second-stage output above the host address width is reported as reserved bits (0x7A), the check the walk makes first")),
     (0x85, "SM: write permission", None),
-    (0x86, "SM: read permission", None),
+    (0x86, "SM: read permission", Some("model gap: first-stage entries are always readable and scalable-mode second-stage read failures are 0x79; the model has no path to SGN.7")),
     (0x87, "SM: interrupt address", None),
 ];
 

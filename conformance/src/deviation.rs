@@ -83,6 +83,22 @@ pub const ALL: &[Deviation] = &[
         source: "QEMU 7.2 hw/i386/intel_iommu.c vtd_pe_type_check",
     },
     Deviation {
+        id: "qemu-sm-context-dte-unchecked",
+        backend: "qemu",
+        kind: Kind::Differs,
+        what: "a scalable-mode context entry's DTE bit is not checked against ECAP.DT: the walk goes on to the PASID entry",
+        spec: "§9.4 scalable-mode context entry DTE; §7.1.3 SCT.4 (0x43)",
+        source: "QEMU 7.2 hw/i386/intel_iommu_internal.h VTD_SM_CONTEXT_ENTRY_RSVD_VAL0 (0x1e0, bit 2 not included); vtd_context_entry_rsvd_bits_check",
+    },
+    Deviation {
+        id: "qemu-pp-set-without-pasid",
+        backend: "qemu",
+        kind: Kind::Differs,
+        what: "a scalable-mode fault of a request without PASID is recorded with PP set and PV = RID_PASID, as if the request had carried a PASID (the legacy-code faults of qemu-legacy-fault-codes-in-scalable-mode carry the same PP)",
+        spec: "§11.4.14 FRCD PP: set when the faulted request has a PASID prefix",
+        source: "QEMU 7.2 hw/i386/intel_iommu.c vtd_do_iommu_translate (pasid becomes RID_PASID in scalable mode, then vtd_report_fault(..., pasid != PCI_NO_PASID, pasid))",
+    },
+    Deviation {
         id: "qemu-pasid-entry-reserved-unchecked",
         backend: "qemu",
         kind: Kind::Differs,
@@ -105,6 +121,14 @@ pub const ALL: &[Deviation] = &[
         what: "SRTP and every change of TE flush the IOTLB and the context cache, so a translation cached before them is gone afterwards",
         spec: "§6.5: the unit invalidates nothing by itself; software follows SRTP with global invalidations",
         source: "QEMU 7.2 hw/i386/intel_iommu.c vtd_handle_gcmd_srtp, vtd_handle_gcmd_te (vtd_reset_caches)",
+    },
+    Deviation {
+        id: "qemu-no-pasid-device-tlb-descriptor",
+        backend: "qemu",
+        kind: Kind::Differs,
+        what: "the PASID-based device-TLB invalidate descriptor (type 8) is an unknown type: IQE, and the queue stops at it",
+        spec: "§6.5.2.7 PASID-based device-TLB invalidate descriptor",
+        source: "QEMU 7.2 hw/i386/intel_iommu.c vtd_process_inv_desc (no case for type 8: default, unknown type)",
     },
     Deviation {
         id: "qemu-pasid-descriptors-no-op",
@@ -153,6 +177,14 @@ pub const ALL: &[Deviation] = &[
         what: "no device has an ATS device-TLB: device-TLB invalidations complete at once, a device that stops answering cannot be made (no hot-unplug on pcie.0), no invalidation completion can go astray; ITE and ICE are not implemented",
         spec: "§6.5.2.5 device-TLB invalidation, §6.5.2.10 ITE/ICE",
         source: "QEMU 7.2 hw/i386/intel_iommu.c vtd_process_device_iotlb_desc; vtd_init defines no IQERCD",
+    },
+    Deviation {
+        id: "qemu-no-pasid-requests",
+        backend: "qemu",
+        kind: Kind::Unsupported,
+        what: "no device issues a request with a PASID, an execute or a privileged request: edu's DMA is untranslated and without PASID, so requests-with-PASID faults (0x31, 0x45, 0x46, 0x5C, 0x5D, 0x82) cannot be provoked",
+        spec: "§3.4.3 requests with PASID, §7.1.3 RTA.2, SCT.6, SCT.7, SPT.5, SPT.6, SGN.3",
+        source: "QEMU 7.2 hw/misc/edu.c edu_dma_timer: pci_dma_read/pci_dma_write with unspecified attributes",
     },
     Deviation {
         id: "qemu-narrow-descriptors-in-scalable-mode",

@@ -433,6 +433,15 @@ pub mod desc {
         )
     }
 
+    /// PASID-based device-TLB invalidation (type 8): source-id, PASID, G (every PASID
+    /// of the device), size bit, address.
+    pub fn p_dev_tlb(sid: u16, pasid: u32, addr: u64, s: bool, all: bool) -> (u64, u64) {
+        (
+            0x8 | (u64::from(sid) << 16) | (u64::from(pasid & 0xf_ffff) << 32),
+            (addr & !0xfff) | u64::from(s) << 11 | u64::from(all),
+        )
+    }
+
     /// Interrupt entry cache invalidation (type 4), global.
     pub fn iec_global() -> (u64, u64) {
         (0x4, 0)

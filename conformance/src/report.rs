@@ -44,12 +44,21 @@ impl Counts {
     }
 
     fn cell(&self) -> String {
+        self.words("**")
+    }
+
+    /// The counts in words, for a terminal: "180 pass, 4 deviation, 1 FAIL".
+    pub fn short(&self) -> String {
+        self.words("")
+    }
+
+    fn words(&self, strong: &str) -> String {
         let mut parts = vec![format!("{} pass", self.pass)];
         if self.deviation > 0 {
             parts.push(format!("{} deviation", self.deviation));
         }
         if self.fail > 0 {
-            parts.push(format!("**{} FAIL**", self.fail));
+            parts.push(format!("{strong}{} FAIL{strong}", self.fail));
         }
         if self.not_run > 0 {
             parts.push(format!("{} not run", self.not_run));
@@ -157,6 +166,36 @@ impl Report {
         }
     }
 
+    /// The matrix rows: area, scenario count, one cell per backend (areas without
+    /// scenarios left out).
+    pub fn rows(&self) -> Vec<(&'static str, usize, Vec<String>)> {
+        self.rows_with(Counts::short)
+    }
+
+    fn rows_with(&self, cell: fn(&Counts) -> String) -> Vec<(&'static str, usize, Vec<String>)> {
+        Area::ALL
+            .into_iter()
+            .filter_map(|area| {
+                let n = self
+                    .scenarios
+                    .iter()
+                    .filter(|r| r.scenario.area == area)
+                    .count();
+                let cells = self
+                    .backends
+                    .iter()
+                    .map(|b| {
+                        self.matrix
+                            .get(b.name)
+                            .and_then(|m| m.get(&area))
+                            .map_or("-".into(), cell)
+                    })
+                    .collect();
+                (n > 0).then_some((area.name(), n, cells))
+            })
+            .collect()
+    }
+
     /// The markdown report.
     pub fn markdown(&self) -> String {
         let mut s = String::new();
@@ -178,25 +217,8 @@ impl Report {
         let _ = writeln!(s, "## Matrix\n");
         let _ = writeln!(s, "| area | scenarios | {} |", names.join(" | "));
         let _ = writeln!(s, "|---|---:|{}", "---|".repeat(names.len()));
-        for area in Area::ALL {
-            let n = self
-                .scenarios
-                .iter()
-                .filter(|r| r.scenario.area == area)
-                .count();
-            if n == 0 {
-                continue;
-            }
-            let cells: Vec<String> = names
-                .iter()
-                .map(|b| {
-                    self.matrix
-                        .get(b)
-                        .and_then(|m| m.get(&area))
-                        .map_or("-".into(), Counts::cell)
-                })
-                .collect();
-            let _ = writeln!(s, "| {} | {n} | {} |", area.name(), cells.join(" | "));
+        for (area, n, cells) in self.rows_with(Counts::cell) {
+            let _ = writeln!(s, "| {area} | {n} | {} |", cells.join(" | "));
         }
         let cells: Vec<String> = names
             .iter()

@@ -242,6 +242,87 @@ pub enum DeviceEvent {
     Gone,
     /// The device sends an invalidation completion nobody asked for.
     StrayCompletion,
+    /// The device issues one request edu cannot make (with a PASID, an execute or
+    /// privileged request, an ATS translation request or a translated request); it is
+    /// translated and faults like any other, without touching memory.
+    Request(Req),
+}
+
+/// A request with every attribute a PCIe function can give it (§3.4, §4.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Req {
+    /// The address.
+    pub iova: u64,
+    /// A write (else a read).
+    pub write: bool,
+    /// The PASID prefix.
+    pub pasid: Option<u32>,
+    /// Execute-requested (with PASID).
+    pub exec: bool,
+    /// Privileged-mode-requested (with PASID).
+    pub privileged: bool,
+    /// The address type.
+    pub at: ReqAt,
+}
+
+impl Req {
+    /// An untranslated read of `iova` without PASID.
+    pub fn read(iova: u64) -> Self {
+        Req {
+            iova,
+            write: false,
+            pasid: None,
+            exec: false,
+            privileged: false,
+            at: ReqAt::Untranslated,
+        }
+    }
+
+    /// The same with PASID `p`.
+    pub fn pasid(self, p: u32) -> Self {
+        Req {
+            pasid: Some(p),
+            ..self
+        }
+    }
+
+    /// The same as a write.
+    pub fn write(self) -> Self {
+        Req {
+            write: true,
+            ..self
+        }
+    }
+
+    /// The same, execute-requested.
+    pub fn exec(self) -> Self {
+        Req { exec: true, ..self }
+    }
+
+    /// The same, privileged.
+    pub fn privileged(self) -> Self {
+        Req {
+            privileged: true,
+            ..self
+        }
+    }
+
+    /// The same with address type `at`.
+    pub fn at(self, at: ReqAt) -> Self {
+        Req { at, ..self }
+    }
+}
+
+/// The PCIe AT field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReqAt {
+    /// An ordinary request.
+    Untranslated,
+    /// An ATS translation request.
+    TranslationRequest,
+    /// A request with an address from the device-TLB.
+    Translated,
 }
 
 /// One primitive step.

@@ -303,7 +303,28 @@ impl Platform {
         addr: u64,
         access: Access,
     ) -> Result<Translation, DmaError> {
+        self.request(
+            device,
+            pasid,
+            addr,
+            access,
+            crate::request::AddressType::Untranslated,
+        )
+    }
+
+    /// Any request of `device`: with or without PASID, of any access (execute,
+    /// privileged) and address type (an ATS translation request, or a translated
+    /// request), without touching memory.
+    pub fn request(
+        &mut self,
+        device: Bdf,
+        pasid: Option<u32>,
+        addr: u64,
+        access: Access,
+        at: crate::request::AddressType,
+    ) -> Result<Translation, DmaError> {
         if pasid.is_none()
+            && at == crate::request::AddressType::Untranslated
             && (0xfee0_0000..=0xfeef_ffff).contains(&addr)
             && access.contains(Access::WRITE)
         {
@@ -315,7 +336,7 @@ impl Platform {
             pasid,
             addr,
             access,
-            at: crate::request::AddressType::Untranslated,
+            at,
             no_snoop: false,
         };
         self.units[unit]

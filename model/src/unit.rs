@@ -504,7 +504,7 @@ impl Unit {
             }
         }
         result.map_err(|failure| {
-            let encoded = record::encode(failure.reason, req);
+            let encoded = record::encode(failure.reason, req, self.ecap.dt());
             let recorded = self.record_fault(failure.reason, failure.fpd, encoded);
             Blocked::Fault(Fault {
                 reason: failure.reason,

@@ -83,6 +83,8 @@ pub trait Session {
 pub trait Backend: Sync {
     /// Its name in reports (`model`, `qemu`).
     fn name(&self) -> &'static str;
+    /// What it is, with its version, for the report.
+    fn version(&self) -> String;
     /// Whether it runs `s`: `Err(deviation id)` names why not.
     fn supports(&self, s: &Scenario) -> Result<(), &'static str>;
     /// A fresh machine for `config`.

@@ -6,7 +6,7 @@ use super::pci::{self, ConfigSpace};
 use super::{qemu_caps, Backend, BackendError, DriverObserved, Session};
 use crate::builder::{EDU, EDU_BEHIND_BRIDGE};
 use crate::scenario::{
-    Config, DeviceEvent, Direction, DriverCase, Hardware, MachineKind, Scenario,
+    Config, DeviceEvent, Direction, DriverCase, Hardware, MachineKind, ReqAt, Scenario,
 };
 use std::collections::BTreeMap;
 use vtd_machine::{Bdf, PciDevice, PciKind};
@@ -55,6 +55,13 @@ pub fn preset(config: &Config) -> Result<Preset, BackendError> {
 impl Backend for ModelBackend {
     fn name(&self) -> &'static str {
         "model"
+    }
+
+    fn version(&self) -> String {
+        format!(
+            "vtd-model {} in process (capability presets of vtd-model, QEMU 7.2's for QEMU-configured scenarios)",
+            env!("CARGO_PKG_VERSION")
+        )
     }
 
     fn supports(&self, _s: &Scenario) -> Result<(), &'static str> {
@@ -307,6 +314,20 @@ impl Session for ModelSession {
     fn device(&mut self, device: Bdf, event: DeviceEvent) -> Result<(), BackendError> {
         match event {
             DeviceEvent::Gone => self.platform.set_device_present(device, false),
+            DeviceEvent::Request(r) => {
+                use vtd_model::request::{Access, AddressType};
+                let mut access = if r.write { Access::WRITE } else { Access::READ };
+                access.set(Access::EXEC, r.exec);
+                access.set(Access::PRIV, r.privileged);
+                let at = match r.at {
+                    ReqAt::Untranslated => AddressType::Untranslated,
+                    ReqAt::TranslationRequest => AddressType::TranslationRequest,
+                    ReqAt::Translated => AddressType::Translated,
+                };
+                // Translated or faulted: a fault is recorded by the unit, the
+                // outcome of the request itself is not observed.
+                let _ = self.platform.request(device, r.pasid, r.iova, access, at);
+            }
             DeviceEvent::StrayCompletion => {
                 let sid = self.platform.topology().source_id(device);
                 if let Some(u) = self.platform.unit_mut(0) {

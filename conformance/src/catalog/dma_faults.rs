@@ -6,7 +6,7 @@ use crate::builder::{
     context_table, data, fault_record, scenario, Builder, EDU, PASID_DIR, ROOT, TABLES,
 };
 use crate::layout::{entry, gcmd, pte, Reg};
-use crate::scenario::{Area, Cover, Scenario};
+use crate::scenario::{Area, Cover, Req, ReqAt, Scenario};
 
 /// A fault case: the builder after setup (translation on), the DMA to issue, the
 /// reason and the record address.
@@ -264,6 +264,89 @@ fn legacy() -> Vec<Scenario> {
     v
 }
 
+/// Faults only requests edu cannot make provoke: an ATS translation request, a
+/// request with PASID, execute and privileged requests (model only; QEMU declines them
+/// by name).
+fn requests() -> Vec<Scenario> {
+    let mut v = Vec::new();
+    let (lo, hi) = entry::context(TABLES, entry::Tt::Multi, 1, 1, false);
+    let legacy = |name: &str, intent: &str| {
+        scenario(Area::DmaFaults, name, intent)
+            .device_iotlb()
+            .root_entry(0)
+            .context_entry(SID, lo, hi)
+            .map_sl(TABLES, 3, 0x1000, data(0), 0x1000, pte::RW)
+            .root_table(false)
+            .translation(true)
+    };
+    v.push(
+        legacy(
+            "translation-request-blocked",
+            "A context entry with TT=00b (untranslated requests only) blocks an ATS translation request: reason 0x0D, AT=01b in the record (the unit has device-TLB support)",
+        )
+        .spec("§7.1.3 LCT.5; §11.4.14 FRCD AT")
+        .request(EDU, Req::read(0x1000).at(ReqAt::TranslationRequest))
+        .read(Reg::Fsts, 0x2)
+        .expect_fault(0, {
+            let (lo, hi) = fault_record(0x0d, SID, 0x1000, true);
+            (lo, hi | 1 << 60)
+        })
+        .covers(Cover::DmaFault(0x0d))
+        .build(),
+    );
+    let (dlo, dhi) = entry::context(TABLES, entry::Tt::DeviceTlb, 1, 1, false);
+    v.push(
+        scenario(
+            Area::DmaFaults,
+            "translation-request-not-present-is-no-fault",
+            "Under TT=01b a translation request for an unmapped page is answered with R=W=0 and no fault is recorded; an untranslated read of it faults with 0x06",
+        )
+        .spec("§4.2.3 translation requests: not-present and permission conditions are reported in the completion, not as faults")
+        .device_iotlb()
+        .root_entry(0)
+        .context_entry(SID, dlo, dhi)
+        .root_table(false)
+        .translation(true)
+        .request(EDU, Req::read(0x9000).at(ReqAt::TranslationRequest))
+        .no_fault()
+        .request(EDU, Req::read(0x9000))
+        .read(Reg::Fsts, 0x2)
+        .expect_fault(0, fault_record(0x06, SID, 0x9000, true))
+        .build(),
+    );
+    v.push(
+        legacy(
+            "pasid-request-in-legacy-mode",
+            "Legacy mode has no PASID tables: a request with PASID 5 faults with reason 0x31, PP set and PV 5 in the record",
+        )
+        .spec("§7.1.3 RTA.2; §11.4.14 FRCD PP, PV")
+        .request(EDU, Req::read(0x1000).pasid(5))
+        .read(Reg::Fsts, 0x2)
+        .expect_fault(0, {
+            let (lo, hi) = fault_record(0x31, SID, 0x1000, true);
+            (lo, hi | 1 << 31 | 5 << 40)
+        })
+        .covers(Cover::DmaFault(0x31))
+        .build(),
+    );
+    v.push(
+        legacy(
+            "translated-request-blocked",
+            "A translated request (AT=10b) under TT=00b is blocked too: reason 0x0D, AT=10b and T=write in the record",
+        )
+        .spec("§7.1.3 LCT.5")
+        .request(EDU, Req::read(0x1000).write().at(ReqAt::Translated))
+        .read(Reg::Fsts, 0x2)
+        .expect_fault(0, {
+            let (lo, hi) = fault_record(0x0d, SID, 0x1000, false);
+            (lo, hi | 2 << 60)
+        })
+        .covers(Cover::DmaFault(0x0d))
+        .build(),
+    );
+    v
+}
+
 /// Scalable mode: the same conditions found in scalable-mode structures use the
 /// scalable-mode reasons (0x30 and up).
 fn scalable() -> Vec<Scenario> {
@@ -458,6 +541,104 @@ fn scalable() -> Vec<Scenario> {
         true,
     ));
     let c = Case {
+        name: "sm-context-dte-without-dt",
+        intent: "Scalable mode: a context entry with DTE set on a unit without device-TLB support (ECAP.DT clear) is invalid: reason 0x43",
+        spec: "§7.1.3 SCT.4, §9.4 scalable-mode context entry DTE",
+        reason: 0x43,
+        write: false,
+        iova: 0x1000,
+    };
+    v.push(finish_sm(
+        enable(
+            pasid(good_context(sm(&c)), pe)
+                .mem64(ctx_at, entry::sm_context(PASID_DIR, 0, 0, false).0 | 4),
+        ),
+        &c,
+        "qemu-sm-context-dte-unchecked",
+        0x06,
+        true,
+    ));
+    let c = Case {
+        name: "sm-interrupt-address",
+        intent: "Scalable mode: a second-stage leaf whose output is in the interrupt range (0xFEEx_xxxx) faults with reason 0x87",
+        spec: "§7.1.3 SGN.8, §3.14",
+        reason: 0x87,
+        write: true,
+        iova: 0xe000,
+    };
+    v.push(finish_sm(
+        enable(pasid(good_context(sm(&c)), pe).map_sl(
+            TABLES,
+            4,
+            0xe000,
+            0xfee0_0000,
+            0x1000,
+            pte::RW,
+        )),
+        &c,
+        "qemu-pp-set-without-pasid",
+        0x87,
+        true,
+    ));
+    // Requests edu cannot make: model only.
+    let req_fault = |b: Builder, req: Req, reason: u8| {
+        let mut rec = fault_record(reason, SID, req.iova, !req.write);
+        if let Some(p) = req.pasid {
+            rec.1 |= 1 << 31 | u64::from(p) << 40;
+        }
+        if req.exec {
+            rec.1 |= 1 << 30;
+        }
+        if req.privileged {
+            rec.1 |= 1 << 29;
+        }
+        // AT (the unit of a non-untranslated request has device-TLB support).
+        rec.1 |= match req.at {
+            ReqAt::Untranslated => 0,
+            ReqAt::TranslationRequest => 1 << 60,
+            ReqAt::Translated => 2 << 60,
+        };
+        b.request(EDU, req)
+            .read(Reg::Fsts, 0x2)
+            .expect_fault(0, rec)
+            .covers(Cover::DmaFault(reason))
+            .build()
+    };
+    let (c_lo, _) = entry::sm_context(PASID_DIR, 0, 0, false);
+    let mapped = |b: Builder| b.map_sl(TABLES, 4, 0x1000, data(0), 0x1000, pte::RW);
+    v.push(req_fault(
+        enable(mapped(pasid(good_context(scenario(Area::DmaFaults, "sm-dte-clear", "Scalable mode: an ATS translation request through a context entry with DTE clear faults with reason 0x44").spec("§7.1.3 SCT.5").scalable().aw48().device_iotlb()), pe))),
+        Req::read(0x1000).at(ReqAt::TranslationRequest),
+        0x44,
+    ));
+    v.push(req_fault(
+        enable(mapped(pasid(good_context(scenario(Area::DmaFaults, "sm-paside-clear", "Scalable mode: a request with PASID through a context entry with PASIDE clear faults with reason 0x45").spec("§7.1.3 SCT.6").scalable().aw48()), pe))),
+        Req::read(0x1000).pasid(0),
+        0x45,
+    ));
+    let paside = |b: Builder| b.mem64(ctx_at, c_lo | 8);
+    v.push(req_fault(
+        enable(paside(mapped(pasid(good_context(scenario(Area::DmaFaults, "sm-pasid-too-large", "Scalable mode: PDTS=0 allows 2^7 directory entries (PASIDs 0-8191); a request with PASID 8192 faults with reason 0x46").spec("§7.1.3 SCT.7, §9.4 PDTS").scalable().aw48()), pe)))),
+        Req::read(0x1000).pasid(8192),
+        0x46,
+    ));
+    v.push(req_fault(
+        enable(paside(mapped(pasid(good_context(scenario(Area::DmaFaults, "sm-ere-clear", "Scalable mode: an execute request with PASID whose PASID entry has ERE clear faults with reason 0x5C").spec("§7.1.3 SPT.5").scalable().aw48()), pe)))),
+        Req::read(0x1000).pasid(0).exec(),
+        0x5c,
+    ));
+    v.push(req_fault(
+        enable(paside(mapped(pasid(good_context(scenario(Area::DmaFaults, "sm-sre-clear", "Scalable mode: a privileged request with PASID whose PASID entry has SRE clear faults with reason 0x5D").spec("§7.1.3 SPT.6").scalable().aw48()), pe)))),
+        Req::read(0x1000).pasid(0).privileged(),
+        0x5d,
+    ));
+    v.push(
+        enable(paside(mapped(pasid(good_context(scenario(Area::DmaFaults, "sm-pasid-request-translates", "Scalable mode with PASIDE: a write with PASID 0 through its PASID entry's second-stage tables passes, no fault").spec("§3.4.3, §9.4 PASIDE").scalable().aw48()), pe))))
+            .request(EDU, Req::read(0x1000).pasid(0).write())
+            .no_fault()
+            .build(),
+    );
+    let c = Case {
         name: "sm-address-beyond",
         intent: "Scalable mode: an IOVA above what the PASID entry's AW covers (2^48 with 4 levels) faults with reason 0x83",
         spec: "§7.1.3 SGN.4",
@@ -478,6 +659,7 @@ fn scalable() -> Vec<Scenario> {
 /// The scenarios of this area.
 pub fn scenarios() -> Vec<Scenario> {
     let mut v = legacy();
+    v.extend(requests());
     v.extend(scalable());
     v
 }

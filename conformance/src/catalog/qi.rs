@@ -219,6 +219,26 @@ pub fn scenarios() -> Vec<Scenario> {
                 .build(),
         );
     }
+    {
+        // Type 8 goes to the device's device-TLB only: the IOTLB keeps its stale entry.
+        let status = crate::builder::STATUS;
+        let b = sm_cached("pasid-device-tlb", "Scalable mode: a PASID-based device-TLB invalidation (type 8) for RID_PASID 0 completes before the following wait and leaves the IOTLB alone (the stale translation stays)")
+            .device_iotlb()
+            .spec("§6.5.2.7 PASID-based device-TLB invalidate descriptor")
+            .mem32(status, 0)
+            .queue(desc::p_dev_tlb(EDU.requester_id(), 0, IOVA, false, false))
+            .queue(desc::wait(false, Some((status, 0x8888)), false))
+            .submit()
+            .read_or(Reg::Fsts, 0, "qemu-no-pasid-device-tlb-descriptor", 0x10)
+            .expect_mem_or(status, &0x8888u32.to_le_bytes(), "qemu-no-pasid-device-tlb-descriptor", &[0; 4])
+            .covers(Cover::Descriptor(8, "pasid-device-tlb"));
+        v.push(
+            b.dma_write(EDU, IOVA, 4, 0)
+                .expect_mem(data(1), &A)
+                .expect_mem(data(2), &[0; 4])
+                .build(),
+        );
+    }
     // PASID-based descriptors, scalable mode, 256-bit queue.
     let b = sm_cached("piotlb-pasid", "Scalable mode: a PASID-selective PASID-based IOTLB invalidation (G=10b) for RID_PASID 0 removes the PASID's cached translations, second-stage ones included")
         .spec("§6.5.2.4 PASID-based IOTLB invalidate descriptor")

@@ -7,12 +7,14 @@ use crate::builder::{
     context_table, data, fault_record, scenario, Builder, EDU, PASID_DIR, ROOT, TABLES,
 };
 use crate::layout::{entry, pte, Reg};
-use crate::scenario::{Area, Cover, Scenario};
+use crate::scenario::{Area, Cover, Req, Scenario};
 
 const A: [u8; 4] = [0x31, 0x32, 0x33, 0x34];
 const SID: u16 = 0x0008;
 /// ECAP.FLTS (first-stage translation support).
 const FLTS: u64 = 1 << 47;
+/// ECAP.NEST (nested translation support).
+const NEST: u64 = 1 << 26;
 
 /// Scalable mode, aw48, root and context entries for edu with RID_PASID `rid_pasid`;
 /// the PASID table for directory entry `rid_pasid >> 6` at PASID_DIR + 0x1000.
@@ -259,6 +261,99 @@ pub fn scenarios() -> Vec<Scenario> {
         .expect_fault(0, fault_record(0x73, SID, 0x5000, false))
         .covers(Cover::DmaFault(0x73))
         .build(),
+    );
+    v.push(
+        on(fl("fl-table-access", "A first-stage PML4 entry pointing outside memory makes the next table unreadable: fault 0x70")
+            .mem64(TABLES, 0x7f_0000_0000 | fl::P | fl::RW | fl::US | fl::A))
+            .spec("§7.1.3 SFL.1")
+            .dma_write(EDU, 0x5000, 4, 0)
+            .expect_fault(0, fault_record(0x70, SID, 0x5000, false))
+            .covers(Cover::DmaFault(0x70))
+            .build(),
+    );
+    // An execute request with PASID (model only: edu cannot make one).
+    {
+        let mut q = entry::pasid(entry::Pgtt::First, 0, 2, 1, TABLES);
+        q[2] |= 0x2 | 0x20; // ERE, NXE
+        let (c_lo, _) = entry::sm_context(PASID_DIR, 0, 0, false);
+        v.push(
+            on(map_fl(
+                pasid_entry(
+                    sm("fl-no-execute", "An execute request with PASID to a first-stage page with XD set (NXE, ERE on) faults with 0x82, EXE and PP in the record", 0)
+                        .modified(0, 0, FLTS | 1 << 30, 0),
+                    0,
+                    q,
+                )
+                .mem64(context_table(0) + u64::from(SID & 0xff) * 32, c_lo | 8),
+                0x5000,
+                data(5),
+                fl::P | fl::RW | fl::US | fl::A | fl::D | fl::XD,
+            ))
+            .spec("§7.1.3 SGN.3; §9.6 PASID entry NXE, ERE")
+            .request(EDU, Req::read(0x5000).pasid(0).exec())
+            .read(Reg::Fsts, 0x2)
+            .expect_fault(0, {
+                let (lo, hi) = fault_record(0x82, SID, 0x5000, true);
+                (lo, hi | 1 << 31 | 1 << 30)
+            })
+            .covers(Cover::DmaFault(0x82))
+            .build(),
+        );
+    }
+    // Nested translation (PGTT=011b) on a unit with FLTS and NEST (model only): the
+    // first-stage table pointers are guest-physical and go through the second stage.
+    let nested = |name: &str, intent: &str, sl_aw: u8, fl_root: u64| {
+        pasid_entry(
+            sm(name, intent, 0).modified(0, 0, FLTS | NEST, 0),
+            0,
+            entry::pasid(entry::Pgtt::Nested, TABLES, sl_aw, 1, fl_root),
+        )
+    };
+    const G: u64 = 0x1a00_0000;
+    v.push(
+        on(nested("nested-4k", "Nested: first-stage tables at guest-physical addresses the second stage maps 1:1, a first-stage leaf to a guest page the second stage maps elsewhere", 2, G)
+            .map_sl(TABLES, 4, G, G, 0x1000, pte::RW)
+            .map_sl(TABLES, 4, G + 0x1000, G + 0x1000, 0x1000, pte::RW)
+            .map_sl(TABLES, 4, G + 0x2000, G + 0x2000, 0x1000, pte::RW)
+            .map_sl(TABLES, 4, G + 0x3000, G + 0x3000, 0x1000, pte::RW)
+            .map_sl(TABLES, 4, 0x3000_0000, data(8), 0x1000, pte::RW)
+            .mem64(G, (G + 0x1000) | fl::P | fl::RW | fl::US | fl::A)
+            .mem64(G + 0x1000, (G + 0x2000) | fl::P | fl::RW | fl::US | fl::A)
+            .mem64(G + 0x2000, (G + 0x3000) | fl::P | fl::RW | fl::US | fl::A)
+            .mem64(G + 0x3000 + 5 * 8, 0x3000_0000 | fl::P | fl::RW | fl::US | fl::A | fl::D))
+            .spec("§3.8 nested translation")
+            .dma_write(EDU, 0x5000, 4, 0)
+            .expect_mem(data(8), &A)
+            .no_fault()
+            .build(),
+    );
+    v.push(
+        on(nested("nested-fl-beyond", "Nested: a first-stage root at a guest-physical address beyond what a 3-level second stage covers (2^40 > 2^39) faults with 0x74", 1, 1 << 40))
+            .spec("§7.1.3 SFL.5")
+            .dma_read(EDU, 0x5000, 4, 0)
+            .expect_fault(0, fault_record(0x74, SID, 0x5000, true))
+            .covers(Cover::DmaFault(0x74))
+            .build(),
+    );
+    v.push(
+        on(nested("nested-fl-root-read", "Nested: the second stage maps the first-stage root write-only, so reading it faults with 0x75", 2, G)
+            .map_sl(TABLES, 4, G, G, 0x1000, pte::W))
+            .spec("§7.1.3 SFL.6")
+            .dma_read(EDU, 0x5000, 4, 0)
+            .expect_fault(0, fault_record(0x75, SID, 0x5000, true))
+            .covers(Cover::DmaFault(0x75))
+            .build(),
+    );
+    v.push(
+        on(nested("nested-fl-table-read", "Nested: the second stage maps the next first-stage table write-only, so reading it faults with 0x76", 2, G)
+            .map_sl(TABLES, 4, G, G, 0x1000, pte::RW)
+            .map_sl(TABLES, 4, G + 0x1000, G + 0x1000, 0x1000, pte::W)
+            .mem64(G, (G + 0x1000) | fl::P | fl::RW | fl::US | fl::A))
+            .spec("§7.1.3 SFL.7")
+            .dma_read(EDU, 0x5000, 4, 0)
+            .expect_fault(0, fault_record(0x76, SID, 0x5000, true))
+            .covers(Cover::DmaFault(0x76))
+            .build(),
     );
     // Scalable-mode structure faults the model provokes through memory it cannot read.
     v.push(

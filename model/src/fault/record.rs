@@ -23,11 +23,19 @@ use crate::request::{Access, Recorded, Request};
 pub const CONDITIONS: u32 =
     fsts::PFO | fsts::PPF | fsts::AFO | fsts::APF | fsts::IQE | fsts::ICE | fsts::ITE;
 
-/// The 128-bit record for a DMA fault (spec §11.4.14): FI in 63:12, SID 79:64, PP 95,
-/// FR 103:96, PV 123:104, T 126 (1 = read), F 127.
-pub fn encode(reason: FaultReason, req: &Request) -> (u64, u64) {
+/// The 128-bit record for a DMA fault (spec §11.4.14): FI in 63:12, SID 79:64, PRIV 93,
+/// EXE 94, PP 95, FR 103:96, PV 123:104, AT 125:124 (only on a unit with device-TLB
+/// support, ECAP.DT; RsvdZ otherwise), T 126 (1 = read), F 127.
+pub fn encode(reason: FaultReason, req: &Request, device_tlb: bool) -> (u64, u64) {
     let lo = req.addr & !0xfff;
     let mut hi = u64::from(req.source_id) | u64::from(reason.0) << 32;
+    if device_tlb {
+        hi |= match req.at {
+            crate::request::AddressType::Untranslated => 0,
+            crate::request::AddressType::TranslationRequest => 1 << 60,
+            crate::request::AddressType::Translated => 2 << 60,
+        };
+    }
     if let Some(p) = req.pasid {
         hi |= 1 << 31 | u64::from(p & 0xf_ffff) << 40;
     }

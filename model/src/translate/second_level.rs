@@ -191,7 +191,23 @@ impl<M: GuestMemory + ?Sized> Walker<'_, M> {
             };
             perm = perm.and(here);
             // Not present (R = W = 0) or lacking the right: a permission fault at the
-            // level where it shows, as QEMU and the spec's LGN.2/LGN.3 report it.
+            // level where it shows, as QEMU and the spec's LGN.2/LGN.3 report it. A
+            // translation request gets a completion with R = W = 0 instead and no fault
+            // is recorded (§4.2.3); nothing is cached for it.
+            if entry & (sl::R | sl::W) == 0 && !check {
+                let size = 1u64 << (12 + 9 * (level - 1));
+                return Ok(Leaf {
+                    out: addr & !(size - 1),
+                    level: level as u8,
+                    perm: Perm {
+                        read: false,
+                        write: false,
+                        exec: false,
+                    },
+                    snoop: false,
+                    via: Via::Walk { reads },
+                });
+            }
             if entry & (sl::R | sl::W) == 0 {
                 return fail(
                     if access.contains(Access::WRITE) {

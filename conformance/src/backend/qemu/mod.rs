@@ -116,6 +116,13 @@ impl Backend for QemuBackend {
         "qemu"
     }
 
+    fn version(&self) -> String {
+        format!(
+            "{}: intel-iommu on q35 over qtest, DMA by the edu device",
+            self.version
+        )
+    }
+
     fn supports(&self, s: &Scenario) -> Result<(), &'static str> {
         if matches!(s.body, Body::Driver(_)) {
             return Err("qemu-no-driver-boot");

@@ -253,15 +253,3 @@ pub fn get(id: &str) -> Option<&'static Deviation> {
 pub fn applies(id: &str, backend: &str) -> bool {
     get(id).is_some_and(|d| d.backend == backend)
 }
-
-/// The scenario features a backend lacks: a scenario that covers one of these is not
-/// run there. (Covers tag what a scenario depends on, so the table is by cover.)
-pub fn unsupported_by(s: &crate::scenario::Scenario, backend: &str) -> Option<&'static str> {
-    UNSUPPORTED
-        .iter()
-        .find(|(b, cover, _)| *b == backend && s.covers.contains(cover))
-        .map(|(_, _, id)| *id)
-}
-
-/// (backend, cover, deviation id).
-const UNSUPPORTED: &[(&str, crate::scenario::Cover, &str)] = &[];

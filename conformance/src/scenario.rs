@@ -524,6 +524,26 @@ impl Scenario {
         }
     }
 
+    /// Every deviation id the scenario names: its skips and the alternatives of its
+    /// expectations.
+    pub fn deviation_ids(&self) -> Vec<&'static str> {
+        let mut v: Vec<&'static str> = self.skip.clone();
+        for s in self.steps() {
+            match s {
+                Step::Read { expect, .. } | Step::PciRead { expect, .. } => {
+                    v.extend(expect.alternatives.iter().map(|a| a.0))
+                }
+                Step::MemRead { alternatives, .. } | Step::Irr { alternatives, .. } => {
+                    v.extend(alternatives.iter().map(|a| a.0))
+                }
+                _ => {}
+            }
+        }
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
     /// Registers the steps touch.
     pub fn registers(&self) -> impl Iterator<Item = Reg> + '_ {
         self.steps().iter().filter_map(|s| match s {

@@ -101,7 +101,7 @@ pub trait Backend: Sync {
 
 /// VER, CAP and ECAP of QEMU 7.2's `intel-iommu` with these properties
 /// (`hw/i386/intel_iommu.c` `vtd_init`; every combination the catalog uses is checked
-/// against a running QEMU by the qemu backend's tests).
+/// against a running QEMU by `tests/catalog.rs`).
 pub fn qemu_caps(o: &UnitOptions) -> (u32, u64, u64) {
     // FRO 0x22 (records at 0x220), NFR 0, ND 6 (16-bit DIDs), MAMV 18, PSI, SLLPS
     // 2M+1G, DRAIN (dma-drain defaults on), MGAW, SAGAW.

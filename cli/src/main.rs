@@ -6,6 +6,8 @@ mod conformance_cmd;
 mod dmar_cmd;
 mod input;
 mod machine_args;
+mod oracle_cmd;
+mod sweep;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -46,6 +48,8 @@ enum Command {
     Boot(boot_cmd::BootArgs),
     /// Run the VT-d conformance scenarios on the model and QEMU; write the matrix.
     Conformance(conformance_cmd::ConformanceArgs),
+    /// Boot the production drivers (Xen 4.17, Linux 6.1) under QEMU with a DMAR table.
+    Oracle(oracle_cmd::OracleArgs),
 }
 
 /// Exit statuses shared by the subcommands.
@@ -64,6 +68,7 @@ fn main() -> ExitCode {
         Command::Dmar(args) => dmar_cmd::run(args),
         Command::Boot(args) => boot_cmd::run(args),
         Command::Conformance(args) => conformance_cmd::run(args).map_err(|e| e.into()),
+        Command::Oracle(args) => oracle_cmd::run(args).map_err(|e| e.into()),
     };
     match status {
         Ok(code) => ExitCode::from(code),

@@ -19,6 +19,7 @@ pub mod catalog;
 pub mod coverage;
 pub mod deviation;
 pub mod layout;
+pub mod oracle;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -4,6 +4,7 @@
 mod boot_cmd;
 mod conformance_cmd;
 mod dmar_cmd;
+mod fixture_cmd;
 mod input;
 mod machine_args;
 mod oracle_cmd;
@@ -50,6 +51,8 @@ enum Command {
     Conformance(conformance_cmd::ConformanceArgs),
     /// Boot the production drivers (Xen 4.17, Linux 6.1) under QEMU with a DMAR table.
     Oracle(oracle_cmd::OracleArgs),
+    /// Add a fixture from a board's DMAR dump (board owners: see CONTRIBUTING.md).
+    Fixture(fixture_cmd::FixtureArgs),
 }
 
 /// Exit statuses shared by the subcommands.
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
         Command::Boot(args) => boot_cmd::run(args),
         Command::Conformance(args) => conformance_cmd::run(args).map_err(|e| e.into()),
         Command::Oracle(args) => oracle_cmd::run(args).map_err(|e| e.into()),
+        Command::Fixture(args) => fixture_cmd::run(args).map_err(|e| e.into()),
     };
     match status {
         Ok(code) => ExitCode::from(code),

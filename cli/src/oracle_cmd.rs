@@ -79,6 +79,9 @@ pub enum OracleCommand {
         /// Stop after this many new boots (0: no limit).
         #[arg(long, default_value_t = 0)]
         limit: usize,
+        /// Boot nothing: rewrite PREFIX.md from the boots in PREFIX.tsv.
+        #[arg(long)]
+        summary_only: bool,
     },
     /// Print the pinned package versions.
     Pins,
@@ -194,7 +197,12 @@ pub fn run(args: OracleArgs) -> Result<u8, String> {
             lane,
         } => record_cmd(&fixtures, &dir, lane.map(Lane::from)),
         OracleCommand::Compare { dir } => compare_cmd(&dir),
-        OracleCommand::Sweep { dir, out, limit } => crate::sweep::run(&dir, &out, limit),
+        OracleCommand::Sweep {
+            dir,
+            out,
+            limit,
+            summary_only,
+        } => crate::sweep::run(&dir, &out, limit, summary_only),
     }
 }
 

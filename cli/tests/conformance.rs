@@ -94,3 +94,62 @@ fn a_missing_qemu_is_exit_2_with_the_install_hint() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("apt-get install qemu-system-x86"));
 }
+
+#[test]
+fn fixture_add_writes_a_fixture_that_loads_and_expects_its_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("t.bin");
+    // The zero-length X7SB4 table, through the CLI's own builder.
+    let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../dmar-fixtures/supermicro-x7sb4-zero-length/table.toml");
+    let o = vtd(&[
+        "dmar",
+        "build",
+        spec.to_str().unwrap(),
+        "-o",
+        table.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let fixtures = dir.path().join("fx");
+    let o = vtd(&[
+        "fixture",
+        "add",
+        table.to_str().unwrap(),
+        "--board",
+        "Supermicro X7SB4 (test)",
+        "--bios",
+        "1.2",
+        "--dir",
+        fixtures.to_str().unwrap(),
+        "--no-oracle",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("git add"));
+    let folder = fixtures.join("supermicro-x7sb4-test");
+    let meta: toml::Value =
+        toml::from_str(&std::fs::read_to_string(folder.join("fixture.toml")).unwrap()).unwrap();
+    assert_eq!(meta["board"].as_str(), Some("Supermicro X7SB4 (test)"));
+    let expected = meta["expected"].as_array().unwrap();
+    assert!(
+        expected
+            .iter()
+            .any(|e| e.as_str() == Some("zero-length-structure")),
+        "{expected:?}"
+    );
+    assert_eq!(
+        std::fs::read(folder.join("table.bin")).unwrap(),
+        std::fs::read(&table).unwrap()
+    );
+    // A second add under the same name refuses to overwrite.
+    let o = vtd(&[
+        "fixture",
+        "add",
+        table.to_str().unwrap(),
+        "--board",
+        "Supermicro X7SB4 (test)",
+        "--dir",
+        fixtures.to_str().unwrap(),
+        "--no-oracle",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}

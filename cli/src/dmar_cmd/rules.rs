@@ -11,7 +11,9 @@ fn explain(r: &Rule) {
         println!("  {who}: {}", c.outcome.describe());
         println!("    check: {}", c.check);
         if let Some(m) = c.message {
-            println!("    log:   {m}");
+            for (i, line) in m.split('\n').enumerate() {
+                println!("    {:<6} {line}", if i == 0 { "log:" } else { "" });
+            }
         }
     }
     if let Some(f) = r.fwts {

@@ -9,7 +9,10 @@ fn consequence(out: &mut String, who: &str, c: &Consequence) {
     let _ = writeln!(out, "  {who:<10} {}", c.outcome.describe());
     let _ = writeln!(out, "  {:<10} check: {}", "", c.check);
     if let Some(m) = c.message {
-        let _ = writeln!(out, "  {:<10} log:   {m}", "");
+        for (i, line) in m.split('\n').enumerate() {
+            let label = if i == 0 { "log:" } else { "" };
+            let _ = writeln!(out, "  {:<10} {label:<6} {line}", "");
+        }
     }
 }
 

@@ -53,9 +53,11 @@ pub static DRHD_BASE_ALL_ONES: Rule = Rule {
         Outcome::RejectsTable,
     ),
     linux: c(
-        "dmar_validate_one_drhd(): no explicit check; early_ioremap() fails (\"Can't validate \
-         DRHD address\") or CAP/ECAP read all ones",
-        Some("DMAR: [Firmware Bug]: Your BIOS is broken; DMAR reported at address ffffffffffffffff returns all ones!"),
+        "dmar_validate_one_drhd(): no explicit check; early_ioremap() of the page past \
+         2^64 fails (a WARN, then \"Can't validate DRHD address\"); intel_iommu_init() \
+         parses the table anyway and map_iommu() cannot reserve the region (the oracle's \
+         recording of drhd-base-all-ones)",
+        Some("DMAR: Can't validate DRHD address: ffffffffffffffff\nDMAR: Can't reserve memory\nDMAR: Failed to map dmar0\nDMAR: Parse DMAR table failure."),
         Outcome::RejectsTable,
     ),
     fwts: Some("InvalidDRHDRegAddr"),

@@ -218,12 +218,7 @@ pub fn validate(
                 let c = if xen { d.rule.xen } else { d.rule.linux };
                 lines::render(personality, d, c.message, table.as_ref())
             })
-            .flat_map(|t| {
-                lines::split(&t)
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect::<Vec<_>>()
-            })
+            .flat_map(|t| lines::split(&t).map(str::to_string).collect::<Vec<_>>())
             .collect();
         v.log.0.retain(|l| !ir.contains(&l.text));
     }

@@ -83,6 +83,15 @@ pub enum OracleCommand {
         #[arg(long)]
         summary_only: bool,
     },
+    /// Write reports/oracle.md from the recordings (no QEMU needed).
+    Report {
+        /// The fixtures folder.
+        #[arg(long, default_value = "dmar-fixtures")]
+        dir: PathBuf,
+        /// The report file.
+        #[arg(long, default_value = "reports/oracle.md")]
+        out: PathBuf,
+    },
     /// Print the pinned package versions.
     Pins,
 }
@@ -197,6 +206,15 @@ pub fn run(args: OracleArgs) -> Result<u8, String> {
             lane,
         } => record_cmd(&fixtures, &dir, lane.map(Lane::from)),
         OracleCommand::Compare { dir } => compare_cmd(&dir),
+        OracleCommand::Report { dir, out } => {
+            let md = oracle::report::markdown(&dir);
+            if let Some(p) = out.parent() {
+                std::fs::create_dir_all(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            }
+            std::fs::write(&out, md).map_err(|e| format!("{}: {e}", out.display()))?;
+            eprintln!("wrote {}", out.display());
+            Ok(exit::OK)
+        }
         OracleCommand::Sweep {
             dir,
             out,

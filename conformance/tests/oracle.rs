@@ -134,3 +134,14 @@ fn live_smoke_one_boot_per_lane_matches_its_recording() {
         );
     }
 }
+
+#[test]
+fn the_committed_oracle_report_is_current() {
+    let fresh = oracle::report::markdown(&dir());
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../reports/oracle.md");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "reports/oracle.md is stale: regenerate it with `cargo run -p vtd-cli -- oracle report`"
+    );
+}

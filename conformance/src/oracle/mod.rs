@@ -19,6 +19,7 @@ mod serial;
 
 pub mod compare;
 pub mod record;
+pub mod report;
 pub mod verdict;
 
 pub use packages::{Pins, PINS};

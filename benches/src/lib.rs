@@ -2,6 +2,8 @@
 //! inputs come from here so benches and their sanity tests share them.
 #![forbid(unsafe_code)]
 
+pub mod sim;
+
 /// Every table a DMAR bench runs over: the shared corpus when present, else the
 /// bundled fixtures (so the bench still runs on a machine without the corpus).
 pub fn dmar_inputs() -> (Vec<Vec<u8>>, &'static str) {

@@ -1,0 +1,56 @@
+//! The simulator against pcie-bench (SIGCOMM'18 §6.4). The walkers in flight are
+//! calibrated on the 64 MiB drop for 64 B reads (`experiments::WALKERS`); everything
+//! else here is an output of the model's cache geometry and its published costs, held
+//! to the published figures: a point within 10% of it, a range by its bounds.
+
+use vtd_benches::sim::experiments::{self, drop, knee, window_sweep};
+use vtd_benches::sim::PageSize;
+
+fn within(value: f64, point: f64, tolerance: f64) -> bool {
+    (value - point).abs() <= tolerance * point
+}
+
+#[test]
+fn four_kib_pages_drop_about_65_percent_for_64_byte_reads_at_64_mib() {
+    let s = window_sweep(PageSize::Small, 64, 32);
+    let d = drop(&s);
+    assert!(within(d, 0.65, 0.10), "drop {:.1}%", 100.0 * d);
+}
+
+#[test]
+fn the_knee_sits_at_64_to_130_effective_iotlb_entries() {
+    let s = window_sweep(PageSize::Small, 64, 32);
+    let entries = knee(&s) / 4096;
+    assert!((64..=130).contains(&entries), "knee at {entries} entries");
+    // And it is a knee: the next window is clearly slower.
+    let next = s
+        .iter()
+        .find(|(w, _)| *w == knee(&s) * 2)
+        .map(|(_, r)| r.gbps);
+    assert!(next.is_some_and(|g| g < 0.9 * s[0].1.gbps));
+}
+
+#[test]
+fn two_mib_pages_remove_the_penalty() {
+    let s = window_sweep(PageSize::Large, 64, 32);
+    assert!(drop(&s) < 0.05, "drop {:.1}%", 100.0 * drop(&s));
+}
+
+#[test]
+fn an_iotlb_miss_adds_230_to_300_ns_to_a_lone_request() {
+    // One request at a time: the latency difference between a window the IOTLB covers
+    // and one it cannot is the miss penalty pcie-bench measures.
+    let s = window_sweep(PageSize::Small, 64, 1);
+    let small = s.first().map(|(_, r)| r.mean_ns).unwrap_or_default();
+    let large = s.last().map(|(_, r)| r.mean_ns).unwrap_or_default();
+    let penalty = large - small;
+    assert!(
+        (230.0..=300.0).contains(&penalty),
+        "miss penalty {penalty:.0} ns"
+    );
+}
+
+#[test]
+fn the_calibrated_walkers_are_what_the_experiments_use() {
+    assert_eq!(experiments::timing().walkers, experiments::WALKERS);
+}

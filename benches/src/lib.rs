@@ -2,6 +2,7 @@
 //! inputs come from here so benches and their sanity tests share them.
 #![forbid(unsafe_code)]
 
+pub mod report;
 pub mod sim;
 
 /// Every table a DMAR bench runs over: the shared corpus when present, else the

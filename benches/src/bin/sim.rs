@@ -46,6 +46,44 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Some("ring") => {
+            use vtd_benches::sim::ring::{self, Mode, RingConfig};
+            println!(
+                "{:>7} {:>7} {:>10} {:>10} {:>9} {:>9}",
+                "packet", "mode", "misses/4K", "reads/pkt", "ns/pkt", "Gbit/s"
+            );
+            for packet in [64u32, 512, 1500, 4096, 9000] {
+                let mut gbit = [0.0; 2];
+                for (k, mode) in [Mode::Lazy, Mode::Strict].into_iter().enumerate() {
+                    let c = RingConfig {
+                        packet,
+                        packets: 20_000,
+                        ring: 256,
+                        mode,
+                        flush_every: 256,
+                        l0_ns: 65.0,
+                        invalidation_ns: 2000.0,
+                    };
+                    let r = ring::run(&c, &experiments::timing());
+                    gbit[k] = r.gbit;
+                    println!(
+                        "{:>7} {:>7} {:>10.2} {:>10.2} {:>9.0} {:>9.2}",
+                        packet,
+                        format!("{mode:?}"),
+                        r.misses_per_4k(packet),
+                        r.reads as f64 / r.packets as f64,
+                        r.ns_per_packet,
+                        r.gbit
+                    );
+                }
+                println!(
+                    "{:>7} strict loss {:.0}%",
+                    "",
+                    100.0 * (1.0 - gbit[1] / gbit[0])
+                );
+            }
+            ExitCode::SUCCESS
+        }
         Some("trace") => {
             let Some(path) = args.get(1) else {
                 return usage();

@@ -15,6 +15,7 @@
 pub mod engine;
 pub mod experiments;
 pub mod rig;
+pub mod ring;
 pub mod workload;
 
 pub use engine::{Device, Report};

@@ -208,6 +208,21 @@ pub fn write(out: &Path, criterion: &Path) -> std::io::Result<String> {
             let _ = writeln!(s, "| `{}` | {:.1} ns | {rate} |", r.id, r.mean_ns);
         }
     }
+    let _ = writeln!(s, "\n## Instructions per operation (callgrind)\n");
+    let cg = criterion.parent().map(|t| t.join("callgrind/results.tsv"));
+    match cg.and_then(|p| std::fs::read_to_string(p).ok()) {
+        Some(tsv) => {
+            let _ = writeln!(s, "Counted by `benches/callgrind.sh` (N and 2N operations, the difference over N): stable whatever else the machine does.\n\n| path | instructions per operation |\n|---|---:|");
+            for l in tsv.lines().skip(1) {
+                if let Some((k, v)) = l.split_once('\t') {
+                    let _ = writeln!(s, "| `{k}` | {v} |");
+                }
+            }
+        }
+        None => {
+            let _ = writeln!(s, "Run `benches/callgrind.sh` first.");
+        }
+    }
     std::fs::write(out.join("perf.md"), &s)?;
     Ok(s)
 }

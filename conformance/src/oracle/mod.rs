@@ -199,6 +199,11 @@ impl Oracle {
     }
 }
 
+/// The bytes Linux's lane boots for `table` (the ACPI table upgrade copy).
+pub fn image_for_linux(table: &[u8]) -> Vec<u8> {
+    image::for_linux_upgrade(table)
+}
+
 /// The hex sha256 of `b`.
 pub fn sha256(b: &[u8]) -> String {
     use sha2::Digest;

@@ -159,13 +159,14 @@ impl Chart {
                     py(p.1)
                 );
             }
-            let ly = T + 8.0 + 16.0 * k as f64;
+            // Legend in the lower left, where the curves of these charts are not.
+            let ly = H - B - 20.0 - 16.0 * (self.series.len() - 1 - k) as f64;
             let _ = writeln!(
                 s,
                 r#"<line x1="{}" y1="{ly}" x2="{}" y2="{ly}" stroke="{c}" stroke-width="2"/><text x="{}" y="{}">{}</text>"#,
-                W - R - 200.0,
-                W - R - 180.0,
-                W - R - 175.0,
+                L + 20.0,
+                L + 40.0,
+                L + 45.0,
                 ly + 4.0,
                 esc(&ser.name)
             );

@@ -131,9 +131,13 @@ pub fn replay(rig: &mut Rig, reqs: &[Req], warmup: usize, dev: &Device, t: &Timi
     }
     if !lat.is_empty() {
         r.mean_ns = lat.iter().sum::<f64>() / lat.len() as f64;
-        lat.sort_by(|a, b| a.total_cmp(b));
-        r.p50_ns = lat[lat.len() / 2];
-        r.p99_ns = lat[(lat.len() * 99 / 100).min(lat.len() - 1)];
+        // Selection, not a sort: the percentiles in linear time.
+        let n = lat.len();
+        let k99 = (n * 99 / 100).min(n - 1);
+        r.p99_ns = *lat.select_nth_unstable_by(k99, |a, b| a.total_cmp(b)).1;
+        r.p50_ns = *lat[..k99.max(1)]
+            .select_nth_unstable_by((n / 2).min(k99.max(1) - 1), |a, b| a.total_cmp(b))
+            .1;
     }
     r
 }

@@ -1,0 +1,153 @@
+//! The C side's callbacks, answered from the machine QEMU emulates and a vtd-model
+//! unit, and the one entry point into Xen's code.
+
+use std::ffi::{c_char, c_int, CStr};
+use std::sync::{Mutex, OnceLock};
+use vtd_machine::{Bdf, E820Kind, Machine, PciKind};
+use vtd_model::regs::presets;
+use vtd_model::{Unit, UnitConfig};
+
+/// QEMU's unit.
+const QEMU_UNIT: u64 = 0xfed9_0000;
+/// QEMU q35's PCIe MMCONFIG window: config space of absent devices reads all ones.
+const MMCONFIG: std::ops::RangeInclusive<u64> = 0xb000_0000..=0xbfff_ffff;
+
+struct Env {
+    machine: Machine,
+    unit: Unit,
+    log: Vec<String>,
+}
+
+fn env() -> &'static Mutex<Env> {
+    static E: OnceLock<Mutex<Env>> = OnceLock::new();
+    E.get_or_init(|| {
+        let unit = Unit::new(UnitConfig::new(presets::QEMU_Q35))
+            .unwrap_or_else(|e| panic!("the QEMU preset is valid: {e:?}"));
+        Mutex::new(Env {
+            machine: vtd_conformance::oracle::compare::machine(),
+            unit,
+            log: Vec::new(),
+        })
+    })
+}
+
+fn with<T>(f: impl FnOnce(&mut Env) -> T) -> T {
+    let mut g = env().lock().unwrap_or_else(|p| p.into_inner());
+    f(&mut g)
+}
+
+#[no_mangle]
+extern "C" fn vtd_harness_mmio_read(addr: u64, size: u32) -> u64 {
+    if (QEMU_UNIT..QEMU_UNIT + 0x1000).contains(&addr) {
+        return with(|e| {
+            e.unit
+                .mmio_read((addr - QEMU_UNIT) as usize, size as usize)
+                .unwrap_or(u64::MAX)
+        });
+    }
+    if MMCONFIG.contains(&addr) {
+        return if size == 8 {
+            u64::MAX
+        } else {
+            u64::from(u32::MAX)
+        };
+    }
+    0
+}
+
+fn device(e: &Env, bus: u32, dev: u32, fn_: u32) -> Option<&vtd_machine::PciDevice> {
+    e.machine.pci.iter().find(|p| {
+        let b: Bdf = p.bdf;
+        u32::from(b.bus) == bus && u32::from(b.device) == dev && u32::from(b.function) == fn_
+    })
+}
+
+#[no_mangle]
+extern "C" fn vtd_harness_pci_present(seg: u32, bus: u32, dev: u32, fn_: u32) -> c_int {
+    with(|e| c_int::from(seg == 0 && device(e, bus, dev, fn_).is_some()))
+}
+
+#[no_mangle]
+extern "C" fn vtd_harness_pci_read8(seg: u32, bus: u32, dev: u32, fn_: u32, reg: u32) -> u32 {
+    with(|e| {
+        let Some(d) = device(e, bus, dev, fn_).filter(|_| seg == 0) else {
+            return 0xff;
+        };
+        let bridge = d.kind != PciKind::Endpoint;
+        match reg {
+            0x00 => 0x86,
+            0x01 => 0x80,
+            0x0e => u32::from(bridge),
+            0x19 => u32::from(d.secondary_bus.unwrap_or(0)),
+            0x1a => u32::from(d.subordinate_bus.unwrap_or(0)),
+            _ => 0,
+        }
+    })
+}
+
+#[no_mangle]
+extern "C" fn vtd_harness_e820_all_mapped(start: u64, end: u64, kind: u32) -> c_int {
+    // Xen's e820_all_mapped(): [start, end) wholly covered by entries of `kind`.
+    with(|e| {
+        let mut at = start;
+        let mut entries: Vec<_> = e
+            .machine
+            .e820
+            .iter()
+            .filter(|x| {
+                let code = match x.kind {
+                    E820Kind::Ram => 1,
+                    E820Kind::Reserved => 2,
+                    E820Kind::Acpi => 3,
+                    E820Kind::Nvs => 4,
+                    E820Kind::Unusable => 5,
+                    E820Kind::Pmem => 7,
+                    E820Kind::Other(c) => c,
+                };
+                code == kind
+            })
+            .collect();
+        entries.sort_by_key(|x| x.base);
+        for x in entries {
+            if x.base <= at && at <= x.end {
+                at = x.end.saturating_add(1);
+                if at >= end {
+                    return 1;
+                }
+            }
+        }
+        c_int::from(at >= end)
+    })
+}
+
+#[no_mangle]
+extern "C" fn vtd_harness_log(line: *const c_char) {
+    if line.is_null() {
+        return;
+    }
+    // SAFETY: the C side passes a NUL-terminated buffer it owns for the call.
+    let s = unsafe { CStr::from_ptr(line) }
+        .to_string_lossy()
+        .into_owned();
+    with(|e| e.log.push(s));
+}
+
+#[cfg(not(xen_missing))]
+extern "C" {
+    fn vtd_harness_parse(bytes: *const u8, len: usize, verbose: c_int, force: c_int) -> c_int;
+}
+
+/// Parse `table` in this process (once per process: dmar.c's state stays).
+#[cfg(not(xen_missing))]
+pub fn parse_here(table: &[u8], verbose: bool, force: bool) -> (i32, Vec<String>) {
+    // SAFETY: the C side copies `len` bytes from `bytes` before it returns.
+    let ret = unsafe {
+        vtd_harness_parse(
+            table.as_ptr(),
+            table.len(),
+            c_int::from(verbose),
+            c_int::from(force),
+        )
+    };
+    (ret, with(|e| std::mem::take(&mut e.log)))
+}

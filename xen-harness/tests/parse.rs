@@ -1,0 +1,143 @@
+//! Xen 4.17's own `dmar.c`, run in userspace, against the real Xen booted under QEMU:
+//! every fixture's recorded Xen boot and the corpus sweep's Xen parse verdicts. The
+//! harness answers hardware accesses as QEMU's machine does, so the parse verdicts and
+//! the parser's lines must match. Skipped with a printed reason when the Xen source
+//! could not be fetched at build time, unless VTD_REQUIRE_XEN=1 (CI), which fails.
+
+use std::path::{Path, PathBuf};
+use vtd_conformance::oracle::{record, Lane};
+
+fn bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_xen-dmar-parse"))
+}
+
+fn ready(test: &str) -> bool {
+    match xen_harness::available() {
+        Ok(()) => true,
+        Err(e) if std::env::var("VTD_REQUIRE_XEN").is_ok_and(|v| v == "1") => {
+            panic!("VTD_REQUIRE_XEN=1 but {e}")
+        }
+        Err(e) => {
+            eprintln!("SKIPPED {test}: {e}");
+            false
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn production_rejected(lines: &[String]) -> bool {
+    lines
+        .iter()
+        .any(|l| l.contains("Failed to parse ACPI DMAR") || l.contains("Invalid DMAR width"))
+}
+
+#[test]
+fn xens_parser_agrees_with_every_recorded_xen_boot() {
+    if !ready("xens_parser_agrees_with_every_recorded_xen_boot") {
+        return;
+    }
+    let mut problems = Vec::new();
+    let mut compared = 0;
+    let mut over_read = std::collections::BTreeSet::new();
+    for f in dmar_fixtures::all().unwrap() {
+        let Some(table) = &f.table else {
+            continue;
+        };
+        let Ok(rec) = record::load(&root().join("dmar-fixtures"), f.name, Lane::Xen) else {
+            continue;
+        };
+        for boot in &rec.boots {
+            let verbose = boot.options.contains("verbose");
+            let force = boot.options.contains("force");
+            let v = xen_harness::parse(bin(), table, verbose, force).unwrap();
+            if v.over_read {
+                over_read.insert(f.name);
+                continue;
+            }
+            compared += 1;
+            if v.rejected() != production_rejected(&boot.lines) {
+                problems.push(format!(
+                    "{} `{}`: harness rejected={} (ret {}), Xen under QEMU rejected={}",
+                    f.name,
+                    boot.options,
+                    v.rejected(),
+                    v.ret,
+                    production_rejected(&boot.lines)
+                ));
+            }
+            for l in v.log.iter().filter(|l| !l.contains("iommu->reg = ")) {
+                if !boot.lines.iter().any(|p| p == l) && vtd_relevant(l) {
+                    problems.push(format!(
+                        "{} `{}`: the harness printed {l:?}, the boot did not",
+                        f.name, boot.options
+                    ));
+                }
+            }
+        }
+    }
+    assert!(compared >= 30, "only {compared} boots compared");
+    // Findings, not comparisons: Xen 4.17's parser reads past the end of these tables
+    // (a header length beyond the bytes given; a structure running past the table's
+    // end), so its verdict depends on whatever follows the table in memory.
+    assert_eq!(
+        over_read.into_iter().collect::<Vec<_>>(),
+        KNOWN_OVER_READS,
+        "the fixtures on which Xen's parser reads past the table changed"
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Fixtures on which Xen 4.17's `acpi_parse_dmar()` reads past the table.
+const KNOWN_OVER_READS: &[&str] = &["length-beyond-input", "structure-overrun"];
+
+/// The recordings keep only lines with these words (oracle/verdict.rs).
+fn vtd_relevant(l: &str) -> bool {
+    let l = l.to_ascii_lowercase();
+    ["dmar", "vt-d", "iommu", "rmrr", "remapping", "panic"]
+        .iter()
+        .any(|k| l.contains(k))
+        && !l.contains("endpoint:")
+}
+
+#[test]
+fn xens_parser_agrees_with_the_corpus_sweep() {
+    if !ready("xens_parser_agrees_with_the_corpus_sweep") {
+        return;
+    }
+    let Some(dir) = dmar_fixtures::corpus::locate() else {
+        eprintln!("SKIPPED xens_parser_agrees_with_the_corpus_sweep: no corpus (../shared/dmar-corpus/raw or VTD_CORPUS)");
+        return;
+    };
+    let tsv = std::fs::read_to_string(root().join("reports/oracle-sweep.tsv")).unwrap();
+    let (mut agree, mut over, mut differ) = (0, Vec::new(), Vec::new());
+    for row in tsv.lines().skip(1) {
+        let f: Vec<&str> = row.split('\t').collect();
+        if f.len() < 5 || f[1] != "xen-4.17" {
+            continue;
+        }
+        let Ok(table) = std::fs::read(dir.join(f[0])) else {
+            continue;
+        };
+        let v = xen_harness::parse(bin(), &table, false, false).unwrap();
+        if v.over_read {
+            over.push(f[0].to_string());
+        } else if v.rejected() == (f[4] == "rejected") {
+            agree += 1;
+        } else {
+            differ.push(format!(
+                "{} (QEMU boot {}, harness ret {})",
+                f[0], f[4], v.ret
+            ));
+        }
+    }
+    eprintln!(
+        "corpus: {agree} agree, {} over-read, {} differ",
+        over.len(),
+        differ.len()
+    );
+    assert!(agree >= 400, "only {agree} tables agree");
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}

@@ -313,8 +313,11 @@ void iommu_free(struct acpi_drhd_unit *drhd)
  * cannot be read, so a read past its end faults (the caller sees the process die)
  * instead of depending on whatever follows the buffer.
  */
+void vtd_harness_reset_dmar(void);
+
 int vtd_harness_parse(const uint8_t *bytes, size_t len, int verbose, int force)
 {
+    vtd_harness_reset_dmar();
     long page = sysconf(_SC_PAGESIZE);
     size_t span = (len + (size_t)page - 1) / (size_t)page * (size_t)page;
     char *base = mmap(NULL, span + (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -330,5 +333,11 @@ int vtd_harness_parse(const uint8_t *bytes, size_t len, int verbose, int force)
     int ret = acpi_dmar_init();
     if (pending[0])
         printk("\n");
+    table = NULL;
+    munmap(base, span + (size_t)page);
+    for (unsigned int i = 0; i < nr_maps; i++)
+        free(maps[i].va);
+    nr_maps = 0;
+    nr_iommus = 0;
     return ret;
 }

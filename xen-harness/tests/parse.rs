@@ -141,3 +141,24 @@ fn xens_parser_agrees_with_the_corpus_sweep() {
     assert!(agree >= 400, "only {agree} tables agree");
     assert!(differ.is_empty(), "{}", differ.join("\n"));
 }
+
+#[test]
+fn the_recorded_findings_still_reproduce() {
+    if !ready("the_recorded_findings_still_reproduce") {
+        return;
+    }
+    // dmar-fixtures/findings/: tables on which Xen's parser reads out of bounds.
+    let dir = root().join("dmar-fixtures/findings");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap().filter_map(Result::ok) {
+        let table = std::fs::read(e.path().join("table.bin")).unwrap();
+        let v = xen_harness::parse(bin(), &table, false, false).unwrap();
+        assert!(
+            v.over_read,
+            "{}: Xen no longer reads past the table",
+            e.path().display()
+        );
+        n += 1;
+    }
+    assert!(n >= 1);
+}

@@ -27,7 +27,7 @@ fn main() -> std::process::ExitCode {
 
 #[cfg(not(xen_missing))]
 fn run(table: &[u8], verbose: bool, force: bool) -> std::process::ExitCode {
-    let (ret, log) = xen_harness::ffi::parse_here(table, verbose, force);
+    let (ret, log) = xen_harness::ffi::parse_in_process(table, verbose, force);
     let v = xen_harness::Verdict {
         ret,
         log,

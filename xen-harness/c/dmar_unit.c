@@ -8,8 +8,41 @@
  */
 #include "dmar.c"
 
+static void free_scope(struct dmar_scope *s)
+{
+    xfree(s->devices);
+    s->devices = NULL;
+    s->devices_cnt = 0;
+}
+
 void vtd_harness_reset_dmar(void)
 {
+    struct acpi_drhd_unit *drhd, *dn;
+    struct acpi_rmrr_unit *rmrr, *rn;
+    struct acpi_atsr_unit *atsr, *an;
+    struct acpi_rhsa_unit *rhsa, *hn;
+
+    list_for_each_entry_safe(drhd, dn, &acpi_drhd_units, list) {
+        struct acpi_ioapic_unit *io, *ion;
+        struct acpi_hpet_unit *hp, *hpn;
+        list_for_each_entry_safe(io, ion, &drhd->ioapic_list, list)
+            xfree(io);
+        list_for_each_entry_safe(hp, hpn, &drhd->hpet_list, list)
+            xfree(hp);
+        free_scope(&drhd->scope);
+        xfree(drhd->iommu);
+        xfree(drhd);
+    }
+    list_for_each_entry_safe(rmrr, rn, &acpi_rmrr_units, list) {
+        free_scope(&rmrr->scope);
+        xfree(rmrr);
+    }
+    list_for_each_entry_safe(atsr, an, &acpi_atsr_units, list) {
+        free_scope(&atsr->scope);
+        xfree(atsr);
+    }
+    list_for_each_entry_safe(rhsa, hn, &acpi_rhsa_units, list)
+        xfree(rhsa);
     INIT_LIST_HEAD(&acpi_drhd_units);
     INIT_LIST_HEAD(&acpi_rmrr_units);
     INIT_LIST_HEAD(&acpi_atsr_units);

@@ -6,8 +6,7 @@
 
 use super::rig::Rig;
 use super::workload::Req;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::VecDeque;
 use vtd_model::timing::TimingModel;
 use vtd_model::Via;
 
@@ -70,7 +69,10 @@ pub fn replay(rig: &mut Rig, reqs: &[Req], warmup: usize, dev: &Device, t: &Timi
         t.walkers.max(1) as usize
     };
     let mut walker_free = vec![0.0f64; walkers];
-    let mut inflight: BinaryHeap<Reverse<u64>> = BinaryHeap::new();
+    // Completion times of the requests in flight, kept sorted. A new completion is
+    // almost always the latest (requests issue in order and hits take the same time),
+    // so insertion is usually a push at the back.
+    let mut inflight: VecDeque<f64> = VecDeque::with_capacity(tags + 1);
     let mut link_free = 0.0f64;
     let mut ready = 0.0f64;
     let mut lat: Vec<f64> = Vec::with_capacity(reqs.len().saturating_sub(warmup));
@@ -81,8 +83,8 @@ pub fn replay(rig: &mut Rig, reqs: &[Req], warmup: usize, dev: &Device, t: &Timi
     let lookup = t.lookup as f64;
     for (i, q) in reqs.iter().enumerate() {
         if inflight.len() >= tags {
-            if let Some(Reverse(c)) = inflight.pop() {
-                ready = ready.max(f64::from_bits(c));
+            if let Some(c) = inflight.pop_front() {
+                ready = ready.max(c);
             }
         }
         let issue = ready.max(link_free);
@@ -115,8 +117,11 @@ pub fn replay(rig: &mut Rig, reqs: &[Req], warmup: usize, dev: &Device, t: &Timi
             }
         };
         let complete = done + dev.base_ns;
-        // Completion times are non-negative, so their bit patterns order like them.
-        inflight.push(Reverse(complete.to_bits()));
+        let mut at = inflight.len();
+        while at > 0 && inflight[at - 1] > complete {
+            at -= 1;
+        }
+        inflight.insert(at, complete);
         if measured {
             start.get_or_insert(issue);
             end = end.max(complete);

@@ -55,12 +55,19 @@ impl QemuBackend {
             .next()
             .unwrap_or_default()
             .to_string();
-        let dir = std::env::temp_dir().join(format!("vtd-conformance-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| BackendError::Io(format!("{}: {e}", dir.display())))?;
-        let bios = dir.join("hlt.bin");
-        std::fs::write(&bios, vec![0xf4u8; 65536])
-            .map_err(|e| BackendError::Io(format!("{}: {e}", bios.display())))?;
+        // One firmware file for every run: its content never changes, so it is written
+        // once (through a temporary name, renamed into place) and left for the next run
+        // instead of a directory per process.
+        let bios = std::env::temp_dir().join("vtd-conformance-hlt-64k.bin");
+        let current =
+            std::fs::read(&bios).is_ok_and(|b| b.len() == 65536 && b.iter().all(|x| *x == 0xf4));
+        if !current {
+            let tmp = std::env::temp_dir()
+                .join(format!("vtd-conformance-hlt-{}.tmp", std::process::id()));
+            std::fs::write(&tmp, vec![0xf4u8; 65536])
+                .and_then(|()| std::fs::rename(&tmp, &bios))
+                .map_err(|e| BackendError::Io(format!("{}: {e}", bios.display())))?;
+        }
         Ok(QemuBackend {
             binary,
             bios,

@@ -8,6 +8,24 @@
  */
 #include "dmar.c"
 
+/* What the parser kept, for the Rust side: kind 0 = DRHD (address, INCLUDE_ALL,
+ * devices), 1 = RMRR (base, end, devices), 2 = ATSR (segment, ALL_PORTS, devices). */
+extern void vtd_harness_unit(uint32_t kind, uint64_t a, uint64_t b, uint32_t devices);
+
+void vtd_harness_report_units(void)
+{
+    struct acpi_drhd_unit *drhd;
+    struct acpi_rmrr_unit *rmrr;
+    struct acpi_atsr_unit *atsr;
+
+    list_for_each_entry(drhd, &acpi_drhd_units, list)
+        vtd_harness_unit(0, drhd->address, drhd->include_all, (uint32_t)drhd->scope.devices_cnt);
+    list_for_each_entry(rmrr, &acpi_rmrr_units, list)
+        vtd_harness_unit(1, rmrr->base_address, rmrr->end_address, (uint32_t)rmrr->scope.devices_cnt);
+    list_for_each_entry(atsr, &acpi_atsr_units, list)
+        vtd_harness_unit(2, atsr->segment, atsr->all_ports, (uint32_t)atsr->scope.devices_cnt);
+}
+
 static void free_scope(struct dmar_scope *s)
 {
     xfree(s->devices);

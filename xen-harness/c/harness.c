@@ -314,6 +314,7 @@ void iommu_free(struct acpi_drhd_unit *drhd)
  * instead of depending on whatever follows the buffer.
  */
 void vtd_harness_reset_dmar(void);
+void vtd_harness_report_units(void);
 
 int vtd_harness_parse(const uint8_t *bytes, size_t len, int verbose, int force)
 {
@@ -333,6 +334,7 @@ int vtd_harness_parse(const uint8_t *bytes, size_t len, int verbose, int force)
     int ret = acpi_dmar_init();
     if (pending[0])
         printk("\n");
+    vtd_harness_report_units();
     table = NULL;
     munmap(base, span + (size_t)page);
     for (unsigned int i = 0; i < nr_maps; i++)

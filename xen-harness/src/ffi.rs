@@ -16,6 +16,7 @@ struct Env {
     machine: Machine,
     unit: Unit,
     log: Vec<String>,
+    units: Vec<(u32, u64, u64, u32)>,
 }
 
 fn env() -> &'static Mutex<Env> {
@@ -27,6 +28,7 @@ fn env() -> &'static Mutex<Env> {
             machine: vtd_conformance::oracle::compare::machine(),
             unit,
             log: Vec::new(),
+            units: Vec::new(),
         })
     })
 }
@@ -132,6 +134,11 @@ extern "C" fn vtd_harness_log(line: *const c_char) {
     with(|e| e.log.push(s));
 }
 
+#[no_mangle]
+extern "C" fn vtd_harness_unit(kind: u32, a: u64, b: u64, devices: u32) {
+    with(|e| e.units.push((kind, a, b, devices)));
+}
+
 #[cfg(not(xen_missing))]
 extern "C" {
     fn vtd_harness_parse(bytes: *const u8, len: usize, verbose: c_int, force: c_int) -> c_int;
@@ -142,6 +149,19 @@ extern "C" {
 /// `c/dmar_unit.c`), so for comparisons run one table per process (`parse`).
 #[cfg(not(xen_missing))]
 pub fn parse_in_process(table: &[u8], verbose: bool, force: bool) -> (i32, Vec<String>) {
+    let (ret, log, _) = parse_in_process_units(table, verbose, force);
+    (ret, log)
+}
+
+/// As [`parse_in_process`], with the units Xen's lists hold afterwards:
+/// (kind 0 DRHD / 1 RMRR / 2 ATSR, a, b, devices in scope).
+#[cfg(not(xen_missing))]
+pub fn parse_in_process_units(
+    table: &[u8],
+    verbose: bool,
+    force: bool,
+) -> (i32, Vec<String>, Vec<(u32, u64, u64, u32)>) {
+    with(|e| e.units.clear());
     // SAFETY: the C side copies `len` bytes from `bytes` before it returns.
     let ret = unsafe {
         vtd_harness_parse(
@@ -151,5 +171,11 @@ pub fn parse_in_process(table: &[u8], verbose: bool, force: bool) -> (i32, Vec<S
             c_int::from(force),
         )
     };
-    (ret, with(|e| std::mem::take(&mut e.log)))
+    with(|e| {
+        (
+            ret,
+            std::mem::take(&mut e.log),
+            std::mem::take(&mut e.units),
+        )
+    })
 }

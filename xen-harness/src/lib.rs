@@ -59,6 +59,12 @@ pub struct Verdict {
     /// The parser read past the end of the table (the process died on the guard page).
     #[serde(default)]
     pub over_read: bool,
+    /// The DRHD units Xen kept: register base, INCLUDE_PCI_ALL, devices in scope.
+    #[serde(default)]
+    pub drhds: Vec<(u64, bool, u32)>,
+    /// The RMRR units Xen kept: base, end, devices in scope.
+    #[serde(default)]
+    pub rmrrs: Vec<(u64, u64, u32)>,
 }
 
 impl Verdict {
@@ -103,6 +109,8 @@ pub fn parse(
                 .map(str::to_string)
                 .collect(),
             over_read: true,
+            drhds: Vec::new(),
+            rmrrs: Vec::new(),
         });
     }
     serde_json::from_slice(&out.stdout)

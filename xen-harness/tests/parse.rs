@@ -162,3 +162,70 @@ fn the_recorded_findings_still_reproduce() {
     }
     assert!(n >= 1);
 }
+
+#[test]
+fn the_units_xen_keeps_come_from_the_table() {
+    if !ready("the_units_xen_keeps_come_from_the_table") {
+        return;
+    }
+    let mut tables: Vec<(String, Vec<u8>)> = dmar_fixtures::all()
+        .unwrap()
+        .into_iter()
+        .filter_map(|f| f.table.map(|t| (f.name.to_string(), t)))
+        .collect();
+    if let Some(dir) = dmar_fixtures::corpus::locate() {
+        for e in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
+            if e.path().extension().is_some_and(|x| x == "bin") {
+                tables.push((
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap(),
+                ));
+            }
+        }
+    }
+    let (mut checked, mut rmrrs_dropped) = (0, 0);
+    for (name, t) in &tables {
+        let Ok(parsed) = dmar::parse(t) else {
+            continue;
+        };
+        let v = xen_harness::parse(bin(), t, false, false).unwrap();
+        if v.over_read || v.rejected() {
+            continue;
+        }
+        checked += 1;
+        let drhds: Vec<u64> = parsed
+            .structures
+            .iter()
+            .filter_map(|s| match &s.body {
+                dmar::Body::Drhd(d) => Some(d.register_base),
+                _ => None,
+            })
+            .collect();
+        let rmrrs: Vec<(u64, u64)> = parsed
+            .structures
+            .iter()
+            .filter_map(|s| match &s.body {
+                dmar::Body::Rmrr(r) => Some((r.base, r.end)),
+                _ => None,
+            })
+            .collect();
+        // An accepted table keeps every DRHD (acpi_register_drhd_unit() puts the
+        // INCLUDE_PCI_ALL one last, so compare as sets).
+        let mut kept: Vec<u64> = v.drhds.iter().map(|d| d.0).collect();
+        let mut want = drhds.clone();
+        kept.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(kept, want, "{name}: DRHDs");
+        // RMRRs: only the table's, possibly fewer (Xen ignores an RMRR whose devices
+        // are all absent, silently in a release build).
+        for r in &v.rmrrs {
+            assert!(
+                rmrrs.contains(&(r.0, r.1)),
+                "{name}: RMRR {r:?} is not in the table"
+            );
+        }
+        rmrrs_dropped += rmrrs.len() - v.rmrrs.len().min(rmrrs.len());
+    }
+    eprintln!("units: {checked} accepted tables checked; Xen ignored {rmrrs_dropped} RMRRs whose devices QEMU's machine lacks");
+    assert!(checked >= 20, "only {checked} tables checked");
+}

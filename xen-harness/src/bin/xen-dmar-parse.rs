@@ -27,11 +27,21 @@ fn main() -> std::process::ExitCode {
 
 #[cfg(not(xen_missing))]
 fn run(table: &[u8], verbose: bool, force: bool) -> std::process::ExitCode {
-    let (ret, log) = xen_harness::ffi::parse_in_process(table, verbose, force);
+    let (ret, log, units) = xen_harness::ffi::parse_in_process_units(table, verbose, force);
     let v = xen_harness::Verdict {
         ret,
         log,
         over_read: false,
+        drhds: units
+            .iter()
+            .filter(|u| u.0 == 0)
+            .map(|u| (u.1, u.2 != 0, u.3))
+            .collect(),
+        rmrrs: units
+            .iter()
+            .filter(|u| u.0 == 1)
+            .map(|u| (u.1, u.2, u.3))
+            .collect(),
     };
     println!("{}", serde_json::to_string(&v).unwrap_or_default());
     std::process::ExitCode::SUCCESS

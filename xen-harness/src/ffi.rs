@@ -16,7 +16,7 @@ struct Env {
     machine: Machine,
     unit: Unit,
     log: Vec<String>,
-    units: Vec<(u32, u64, u64, u32)>,
+    units: Vec<Unit4>,
 }
 
 fn env() -> &'static Mutex<Env> {
@@ -134,6 +134,9 @@ extern "C" fn vtd_harness_log(line: *const c_char) {
     with(|e| e.log.push(s));
 }
 
+/// A unit Xen kept: kind (0 DRHD, 1 RMRR, 2 ATSR), two values, devices in scope.
+pub type Unit4 = (u32, u64, u64, u32);
+
 #[no_mangle]
 extern "C" fn vtd_harness_unit(kind: u32, a: u64, b: u64, devices: u32) {
     with(|e| e.units.push((kind, a, b, devices)));
@@ -160,7 +163,7 @@ pub fn parse_in_process_units(
     table: &[u8],
     verbose: bool,
     force: bool,
-) -> (i32, Vec<String>, Vec<(u32, u64, u64, u32)>) {
+) -> (i32, Vec<String>, Vec<Unit4>) {
     with(|e| e.units.clear());
     // SAFETY: the C side copies `len` bytes from `bytes` before it returns.
     let ret = unsafe {

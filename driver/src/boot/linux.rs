@@ -18,7 +18,7 @@
 //! scalable mode (ECAP.SMTS with `sm_on`, the default): the verdict says so.
 
 use super::common::{self, build_host, drhds, ioapics_covered, scope_end};
-use super::{dma, verdict, Boot, BootInput, Outcome};
+use super::{finish, verdict, Boot, BootInput, Outcome};
 use crate::host::hw;
 use crate::host::ranges::RangeSet;
 use crate::host::topology::{alias_group, is_display, is_isa_bridge, is_usb};
@@ -357,19 +357,7 @@ pub fn boot(input: &BootInput, o: &LinuxOptions, log: Log) -> Boot {
     host.ir_enabled = ir;
     v.x2apic = ir && eim;
     v.snoop_control = false;
-    v.outcome = if v.vtd_enabled {
-        Outcome::Booted
-    } else {
-        Outcome::VtdDisabled
-    };
-    let (faults, lines) = dma::replay(&mut host);
-    v.faults = faults;
-    v.log.extend(lines);
-    v.units = common::unit_verdicts(&host);
-    Boot {
-        verdict: v,
-        host: Some(host),
-    }
+    finish(v, host)
 }
 
 /// The parse-time lines (`parse_dmar_table`, `dmar_table_print_dmar_entry`,

@@ -164,6 +164,25 @@ pub fn boot(input: &BootInput) -> Boot {
     b
 }
 
+/// The end every personality's boot shares once its host is up: the outcome from
+/// whether DMA remapping came on, the machine's own device DMA replayed (its faults in
+/// the driver's words), and the units as they were left.
+pub(crate) fn finish(mut v: Verdict, mut host: Host) -> Boot {
+    v.outcome = if v.vtd_enabled {
+        Outcome::Booted
+    } else {
+        Outcome::VtdDisabled
+    };
+    let (faults, lines) = dma::replay(&mut host);
+    v.faults = faults;
+    v.log.extend(lines);
+    v.units = common::unit_verdicts(&host);
+    Boot {
+        verdict: v,
+        host: Some(host),
+    }
+}
+
 /// A verdict with nothing decided yet.
 pub(crate) fn verdict(input: &BootInput, log: Log) -> Verdict {
     Verdict {

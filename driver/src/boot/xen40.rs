@@ -14,9 +14,9 @@
 //!   max(RAM, 4 GiB); without it conventional RAM only), context entries, every RMRR,
 //!   flush, then per unit TE and PMRs off. dom0 has DID 0.
 
-use super::common::{self, attach, build_host, drhds, ioapics_covered};
+use super::common::{attach, build_host, drhds, ioapics_covered};
 use super::xen417::levels;
-use super::{dma, verdict, Boot, BootInput, Outcome};
+use super::{finish, verdict, Boot, BootInput};
 use crate::host::hw;
 use crate::host::ranges::RangeSet;
 use crate::host::{DomainKind, Host, DOM0};
@@ -198,19 +198,7 @@ pub fn boot(input: &BootInput, o: &XenOptions, log: Log) -> Boot {
     host.ir_enabled = v.ir;
     v.passthrough = enabled && o.dom0_passthrough;
     v.snoop_control = enabled && o.snoop;
-    v.outcome = if v.vtd_enabled {
-        Outcome::Booted
-    } else {
-        Outcome::VtdDisabled
-    };
-    let (faults, lines) = dma::replay(&mut host);
-    v.faults = faults;
-    v.log.extend(lines);
-    v.units = common::unit_verdicts(&host);
-    Boot {
-        verdict: v,
-        host: Some(host),
-    }
+    finish(v, host)
 }
 
 /// The first machine I/O APIC no DRHD scope names.

@@ -15,7 +15,7 @@
 //!    a global flush, and per unit translation on and PMRs off.
 
 use super::common::{self, attach, build_host, drhds, ioapics_covered};
-use super::{dma, verdict, Boot, BootInput, Outcome};
+use super::{finish, verdict, Boot, BootInput};
 use crate::host::hw;
 use crate::host::ranges::RangeSet;
 use crate::host::{DomainKind, Host, DOM0};
@@ -330,19 +330,7 @@ pub fn boot(input: &BootInput, o: &XenOptions, log: Log) -> Boot {
         }
         .to_string()
     });
-    v.outcome = if v.vtd_enabled {
-        Outcome::Booted
-    } else {
-        Outcome::VtdDisabled
-    };
-    let (faults, lines) = dma::replay(&mut host);
-    v.faults = faults;
-    v.log.extend(lines);
-    v.units = common::unit_verdicts(&host);
-    Boot {
-        verdict: v,
-        host: Some(host),
-    }
+    finish(v, host)
 }
 
 /// `enable_qinval()`: a one-page ring of 128-bit descriptors.

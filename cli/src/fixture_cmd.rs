@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use vtd_conformance::oracle::{self, record, Lane, Oracle};
-use vtd_machine::{E820Kind, Machine, PciKind};
+use vtd_machine::{Machine, PciKind};
 
 /// Manage the bundled fixtures.
 #[derive(Args, Debug)]
@@ -107,15 +107,7 @@ pub fn machine_toml(m: &Machine) -> String {
         );
     }
     for e in &m.e820 {
-        let kind = match e.kind {
-            E820Kind::Ram => q("ram"),
-            E820Kind::Reserved => q("reserved"),
-            E820Kind::Acpi => q("acpi"),
-            E820Kind::Nvs => q("nvs"),
-            E820Kind::Unusable => q("unusable"),
-            E820Kind::Pmem => q("pmem"),
-            E820Kind::Other(c) => c.to_string(),
-        };
+        let kind = e.kind.name().map_or(e.kind.code().to_string(), q);
         let _ = write!(
             s,
             "\n[[machine.e820]]\nbase = {:#x}\nend = {:#x}\ntype = {kind}\n",

@@ -14,24 +14,13 @@ const HEADER: &str = "table\tlane\tsha256\tdepth\tparse\tending\tvtd\tqi\tir\tta
 
 /// The parse verdict in words: did the driver reject the table, hang in it, or use it.
 fn parse_verdict(v: &Verdict) -> &'static str {
-    let has = |s: &str| v.lines.iter().any(|l| l.contains(s));
     if v.ending == oracle::verdict::Ending::Hang {
         return "hang";
     }
     if v.lane == Lane::Linux && !v.table_taken {
         return "not-taken";
     }
-    let rejected = match v.lane {
-        Lane::Xen => has("Failed to parse ACPI DMAR"),
-        Lane::Linux => {
-            has("DMAR reported at address")
-                || has("No DRHD structure found")
-                || has("Record passes table end")
-                || has("Invalid 0-length structure")
-                || has("Parse DMAR table failure")
-        }
-    };
-    if rejected {
+    if v.rejected() {
         "rejected"
     } else {
         "accepted"
@@ -294,7 +283,7 @@ pub fn summary(tsv: &str, dir: &Path) -> String {
                 continue;
             };
             let bytes = if lane == Lane::Linux {
-                vtd_conformance::oracle::image_for_linux(&bytes)
+                vtd_conformance::oracle::for_linux_upgrade(&bytes)
             } else {
                 bytes
             };

@@ -35,6 +35,33 @@ impl E820Kind {
         }
     }
 
+    /// The numeric type (the inverse of [`E820Kind::from_code`]).
+    pub fn code(self) -> u32 {
+        match self {
+            E820Kind::Ram => 1,
+            E820Kind::Reserved => 2,
+            E820Kind::Acpi => 3,
+            E820Kind::Nvs => 4,
+            E820Kind::Unusable => 5,
+            E820Kind::Pmem => 7,
+            E820Kind::Other(c) => c,
+        }
+    }
+
+    /// Our name for it (what [`E820Kind::from_name`] reads back); None for a numeric
+    /// type without one.
+    pub fn name(self) -> Option<&'static str> {
+        Some(match self {
+            E820Kind::Ram => "ram",
+            E820Kind::Reserved => "reserved",
+            E820Kind::Acpi => "acpi",
+            E820Kind::Nvs => "nvs",
+            E820Kind::Unusable => "unusable",
+            E820Kind::Pmem => "pmem",
+            E820Kind::Other(_) => return None,
+        })
+    }
+
     /// From a name: ours (`ram`, `reserved`, `acpi`, `nvs`, `unusable`, `pmem`) or the
     /// ones Linux writes to `/sys/firmware/memmap/*/type`.
     pub fn from_name(name: &str) -> Option<Self> {
@@ -139,6 +166,18 @@ pub(crate) fn covers(map: &[E820Entry], base: u64, end: u64, kind: E820Kind) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_and_names_round_trip() {
+        for c in 0..10 {
+            assert_eq!(E820Kind::from_code(c).code(), c);
+            let k = E820Kind::from_code(c);
+            if let Some(n) = k.name() {
+                assert_eq!(E820Kind::from_name(n), Some(k));
+            }
+        }
+        assert_eq!(E820Kind::Other(6).name(), None);
+    }
 
     fn e(base: u64, end: u64, kind: E820Kind) -> E820Entry {
         E820Entry { base, end, kind }

@@ -3,7 +3,7 @@
 
 use std::ffi::{c_char, c_int, CStr};
 use std::sync::{Mutex, OnceLock};
-use vtd_machine::{Bdf, E820Kind, Machine, PciKind};
+use vtd_machine::{Bdf, E820Kind, Machine};
 use vtd_model::regs::presets;
 use vtd_model::{Unit, UnitConfig};
 
@@ -57,25 +57,28 @@ extern "C" fn vtd_harness_mmio_read(addr: u64, size: u32) -> u64 {
     0
 }
 
-fn device(e: &Env, bus: u32, dev: u32, fn_: u32) -> Option<&vtd_machine::PciDevice> {
-    e.machine.pci.iter().find(|p| {
-        let b: Bdf = p.bdf;
-        u32::from(b.bus) == bus && u32::from(b.device) == dev && u32::from(b.function) == fn_
-    })
+fn device(e: &Env, seg: u32, bus: u32, dev: u32, fn_: u32) -> Option<&vtd_machine::PciDevice> {
+    let bdf = Bdf::new(
+        u16::try_from(seg).ok()?,
+        u8::try_from(bus).ok()?,
+        u8::try_from(dev).ok()?,
+        u8::try_from(fn_).ok()?,
+    )?;
+    e.machine.device(bdf)
 }
 
 #[no_mangle]
 extern "C" fn vtd_harness_pci_present(seg: u32, bus: u32, dev: u32, fn_: u32) -> c_int {
-    with(|e| c_int::from(seg == 0 && device(e, bus, dev, fn_).is_some()))
+    with(|e| c_int::from(device(e, seg, bus, dev, fn_).is_some()))
 }
 
 #[no_mangle]
 extern "C" fn vtd_harness_pci_read8(seg: u32, bus: u32, dev: u32, fn_: u32, reg: u32) -> u32 {
     with(|e| {
-        let Some(d) = device(e, bus, dev, fn_).filter(|_| seg == 0) else {
+        let Some(d) = device(e, seg, bus, dev, fn_) else {
             return 0xff;
         };
-        let bridge = d.kind != PciKind::Endpoint;
+        let bridge = d.kind.is_bridge();
         match reg {
             0x00 => 0x86,
             0x01 => 0x80,
@@ -89,36 +92,14 @@ extern "C" fn vtd_harness_pci_read8(seg: u32, bus: u32, dev: u32, fn_: u32, reg:
 
 #[no_mangle]
 extern "C" fn vtd_harness_e820_all_mapped(start: u64, end: u64, kind: u32) -> c_int {
-    // Xen's e820_all_mapped(): [start, end) wholly covered by entries of `kind`.
+    // Xen's e820_all_mapped(): [start, end) wholly covered by entries of `kind`; an
+    // empty range is covered.
     with(|e| {
-        let mut at = start;
-        let mut entries: Vec<_> = e
-            .machine
-            .e820
-            .iter()
-            .filter(|x| {
-                let code = match x.kind {
-                    E820Kind::Ram => 1,
-                    E820Kind::Reserved => 2,
-                    E820Kind::Acpi => 3,
-                    E820Kind::Nvs => 4,
-                    E820Kind::Unusable => 5,
-                    E820Kind::Pmem => 7,
-                    E820Kind::Other(c) => c,
-                };
-                code == kind
-            })
-            .collect();
-        entries.sort_by_key(|x| x.base);
-        for x in entries {
-            if x.base <= at && at <= x.end {
-                at = x.end.saturating_add(1);
-                if at >= end {
-                    return 1;
-                }
-            }
-        }
-        c_int::from(at >= end)
+        c_int::from(
+            end <= start
+                || e.machine
+                    .e820_covers(start, end - 1, E820Kind::from_code(kind)),
+        )
     })
 }
 

@@ -5,7 +5,7 @@
 //! could not be fetched at build time, unless VTD_REQUIRE_XEN=1 (CI), which fails.
 
 use std::path::{Path, PathBuf};
-use vtd_conformance::oracle::{record, Lane};
+use vtd_conformance::oracle::{record, verdict, Lane};
 
 fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_xen-dmar-parse"))
@@ -28,10 +28,10 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn production_rejected(lines: &[String]) -> bool {
-    lines
-        .iter()
-        .any(|l| l.contains("Failed to parse ACPI DMAR") || l.contains("Invalid DMAR width"))
+/// The recorded boot rejected the table; a zero DMAR width makes Xen give up without
+/// its "Failed to parse" line.
+fn production_rejected(boot: &vtd_conformance::oracle::Verdict) -> bool {
+    boot.rejected() || boot.lines.iter().any(|l| l.contains("Invalid DMAR width"))
 }
 
 #[test]
@@ -58,18 +58,19 @@ fn xens_parser_agrees_with_every_recorded_xen_boot() {
                 continue;
             }
             compared += 1;
-            if v.rejected() != production_rejected(&boot.lines) {
+            if v.rejected() != production_rejected(boot) {
                 problems.push(format!(
                     "{} `{}`: harness rejected={} (ret {}), Xen under QEMU rejected={}",
                     f.name,
                     boot.options,
                     v.rejected(),
                     v.ret,
-                    production_rejected(&boot.lines)
+                    production_rejected(boot)
                 ));
             }
             for l in v.log.iter().filter(|l| !l.contains("iommu->reg = ")) {
-                if !boot.lines.iter().any(|p| p == l) && vtd_relevant(l) {
+                let kept = verdict::relevant(Lane::Xen, &format!("(XEN) {l}"), l);
+                if !boot.lines.iter().any(|p| p == l) && kept {
                     problems.push(format!(
                         "{} `{}`: the harness printed {l:?}, the boot did not",
                         f.name, boot.options
@@ -92,15 +93,6 @@ fn xens_parser_agrees_with_every_recorded_xen_boot() {
 
 /// Fixtures on which Xen 4.17's `acpi_parse_dmar()` reads past the table.
 const KNOWN_OVER_READS: &[&str] = &["length-beyond-input", "structure-overrun"];
-
-/// The recordings keep only lines with these words (oracle/verdict.rs).
-fn vtd_relevant(l: &str) -> bool {
-    let l = l.to_ascii_lowercase();
-    ["dmar", "vt-d", "iommu", "rmrr", "remapping", "panic"]
-        .iter()
-        .any(|k| l.contains(k))
-        && !l.contains("endpoint:")
-}
 
 #[test]
 fn xens_parser_agrees_with_the_corpus_sweep() {

@@ -4,6 +4,7 @@
 //! window sweep; `sim trace FILE` replays a trace (`r|w ADDRESS LENGTH` per line).
 
 use std::process::ExitCode;
+use vtd_benches::report::human;
 use vtd_benches::sim::{self, experiments, PageSize};
 
 fn usage() -> ExitCode {
@@ -127,13 +128,5 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         _ => usage(),
-    }
-}
-
-fn human(b: u64) -> String {
-    if b >= 1 << 20 {
-        format!("{} MiB", b >> 20)
-    } else {
-        format!("{} KiB", b >> 10)
     }
 }

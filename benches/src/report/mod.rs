@@ -61,7 +61,8 @@ fn read_result(new: &Path) -> Option<BenchResult> {
     })
 }
 
-fn human(b: u64) -> String {
+/// A byte count in KiB or MiB.
+pub fn human(b: u64) -> String {
     if b >= 1 << 20 {
         format!("{} MiB", b >> 20)
     } else {

@@ -85,21 +85,6 @@ pub fn booted_table(v: &Verdict, table: Option<&[u8]>, qemu_table: &[u8]) -> Opt
     }
 }
 
-/// Whether the production driver's log says the table was rejected.
-fn rejected(v: &Verdict) -> bool {
-    let has = |s: &str| v.lines.iter().any(|l| l.contains(s));
-    match v.lane {
-        Lane::Xen => has("Failed to parse ACPI DMAR"),
-        Lane::Linux => {
-            has("DMAR reported at address")
-                || has("No DRHD structure found")
-                || has("Record passes table end")
-                || has("Invalid 0-length structure")
-                || has("Parse DMAR table failure")
-        }
-    }
-}
-
 /// The reference driver's verdict for the boot `v` recorded, on `booted` bytes.
 fn reference(v: &Verdict, booted: Option<Vec<u8>>) -> vtd_driver::Verdict {
     let personality = match v.lane {
@@ -218,7 +203,7 @@ pub fn compare(v: &Verdict, table: Option<&[u8]>, qemu_table: &[u8]) -> (Depth, 
             if v.ending != Ending::Hang {
                 diff(
                     "rejected",
-                    rejected(v).to_string(),
+                    v.rejected().to_string(),
                     (r.table == vtd_driver::validate::Fate::Rejected).to_string(),
                 );
             }

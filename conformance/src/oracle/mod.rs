@@ -22,6 +22,7 @@ pub mod record;
 pub mod report;
 pub mod verdict;
 
+pub use image::for_linux_upgrade;
 pub use packages::{Pins, PINS};
 pub use verdict::{Lane, Verdict};
 
@@ -197,11 +198,6 @@ impl Oracle {
         v.push(self.qemu_version.clone());
         v
     }
-}
-
-/// The bytes Linux's lane boots for `table` (the ACPI table upgrade copy).
-pub fn image_for_linux(table: &[u8]) -> Vec<u8> {
-    image::for_linux_upgrade(table)
 }
 
 /// The hex sha256 of `b`.

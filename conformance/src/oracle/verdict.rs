@@ -79,6 +79,23 @@ pub struct Verdict {
     pub seconds: f64,
 }
 
+impl Verdict {
+    /// Whether the log says the driver rejected the table while parsing it.
+    pub fn rejected(&self) -> bool {
+        let has = |s: &str| self.lines.iter().any(|l| l.contains(s));
+        match self.lane {
+            Lane::Xen => has("Failed to parse ACPI DMAR"),
+            Lane::Linux => {
+                has("DMAR reported at address")
+                    || has("No DRHD structure found")
+                    || has("Record passes table end")
+                    || has("Invalid 0-length structure")
+                    || has("Parse DMAR table failure")
+            }
+        }
+    }
+}
+
 /// Whether to stop reading.
 pub enum Stop {
     /// Go on.
@@ -127,7 +144,9 @@ fn strip(line: &str) -> &str {
     l.trim_end()
 }
 
-pub(crate) fn relevant(lane: Lane, raw: &str, line: &str) -> bool {
+/// Whether a verdict keeps `line` (`raw` as the console printed it, `line` without its
+/// prefix): the driver's VT-d vocabulary, without per-device noise.
+pub fn relevant(lane: Lane, raw: &str, line: &str) -> bool {
     let l = line.to_ascii_lowercase();
     let keys = [
         "dmar",

@@ -720,6 +720,22 @@ impl Builder {
             .read_expect(Reg::FrcdLo(n), lo)
     }
 
+    /// The end of a caching scenario: `iova` was cached to page `data(1)` and then
+    /// remapped to `data(2)`; edu writes `bytes` through it once more, which must land
+    /// in page 1 when the translation is still `stale`, else in page 2, without a fault.
+    pub fn lands(self, iova: u64, bytes: &[u8; 4], stale: bool) -> Scenario {
+        let (hit, miss) = if stale {
+            (data(1), data(2))
+        } else {
+            (data(2), data(1))
+        };
+        self.dma_write(EDU, iova, 4, 0)
+            .expect_mem(hit, bytes)
+            .expect_mem(miss, &[0; 4])
+            .no_fault()
+            .build()
+    }
+
     /// Expect no fault at all (FSTS clear).
     pub fn no_fault(self) -> Self {
         self.read(Reg::Fsts, 0)

@@ -29,16 +29,7 @@ fn cached_then_remapped(name: &str, intent: &str) -> (Builder, u64) {
 
 /// After the invalidation (or none), the next write lands in page 1 (stale) or 2.
 fn lands(b: Builder, stale: bool) -> Scenario {
-    let (hit, miss) = if stale {
-        (data(1), data(2))
-    } else {
-        (data(2), data(1))
-    };
-    b.dma_write(EDU, IOVA, 4, 0)
-        .expect_mem(hit, &A)
-        .expect_mem(miss, &[0; 4])
-        .no_fault()
-        .build()
+    b.lands(IOVA, &A, stale)
 }
 
 fn iotlb_reg(b: Builder, value: u64, iva: Option<u64>) -> Builder {

@@ -20,7 +20,14 @@ fn cache() -> PathBuf {
 
 fn fetch(cache: &Path) -> Result<PathBuf, String> {
     let tree = cache.join(format!("xen-{PIN}")).join("xen");
-    if tree.join("drivers/passthrough/vtd/dmar.c").is_file() {
+    // Every file the harness compiles or includes (a cache from an older harness
+    // that extracted less is topped up).
+    let wanted = [
+        "drivers/passthrough/vtd/dmar.c",
+        "drivers/passthrough/ats.h",
+        "arch/x86/include/asm/msi.h",
+    ];
+    if wanted.iter().all(|f| tree.join(f).is_file()) {
         return Ok(tree);
     }
     std::fs::create_dir_all(cache).map_err(|e| format!("{}: {e}", cache.display()))?;
@@ -45,6 +52,8 @@ fn fetch(cache: &Path) -> Result<PathBuf, String> {
         .arg(cache)
         .arg(format!("xen-{PIN}/xen/drivers/passthrough/vtd"))
         .arg(format!("xen-{PIN}/xen/include"))
+        .arg(format!("xen-{PIN}/xen/drivers/passthrough/ats.h"))
+        .arg(format!("xen-{PIN}/xen/arch/x86/include/asm"))
         .output()
         .map_err(|e| format!("tar: {e}"))?;
     if !out.status.success() {
@@ -72,14 +81,24 @@ fn main() {
     };
     let vtd = tree.join("drivers/passthrough/vtd");
     let mut b = cc::Build::new();
+    // Shims first; then Xen's own headers (the real asm/msi.h, io_apic.h and
+    // apicdef.h are reached through the shims' #include_next).
     b.include("shim")
         .include(tree.join("include"))
         .include(&vtd)
+        .include(tree.join("drivers/passthrough"))
+        .include(tree.join("arch/x86/include"))
         // Debian's hypervisor is a release build: dprintk() is compiled out.
         .define("NDEBUG", None)
-        .flag("-w")
+        // Xen's code is compiled as it is: no -Wall on it. A missing shim must fail
+        // the build, not become an undefined symbol at link time.
+        .warnings(false)
+        .flag("-Werror=implicit-function-declaration")
         .file("c/dmar_unit.c")
-        .file("c/harness.c");
+        .file("c/harness.c")
+        .file("c/bringup.c")
+        .file(vtd.join("qinval.c"))
+        .file(vtd.join("intremap.c"));
     if std::env::var_os("CARGO_CFG_FUZZING").is_some() {
         // Under cargo-fuzz (cc-rs already adds -fsanitize=address from the Rust flags):
         // gcc offers libFuzzer the comparisons in Xen's code (trace-cmp); edge coverage

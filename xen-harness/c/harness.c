@@ -136,7 +136,6 @@ void printk(const char *fmt, ...)
     }
 }
 
-s_time_t NOW(void) { return 0; }
 
 /* MMIO: a mapping remembers its physical base; reads go to the model. */
 struct mapping { paddr_t pa; size_t len; char *va; };
@@ -171,8 +170,22 @@ static uint64_t mmio(const volatile void *a, uint32_t size)
 
 uint32_t readl(const volatile void *a) { return (uint32_t)mmio(a, 4); }
 uint64_t readq(const volatile void *a) { return mmio(a, 8); }
-void writel(uint32_t v, volatile void *a) { (void)v; (void)a; }
-void writeq(uint64_t v, volatile void *a) { (void)v; (void)a; }
+
+extern void vtd_harness_mmio_write(uint64_t addr, uint32_t size, uint64_t value);
+
+static void mmio_write(volatile void *a, uint32_t size, uint64_t v)
+{
+    for (unsigned int i = 0; i < nr_maps; i++) {
+        const char *va = maps[i].va;
+        if ((const char *)a >= va && (const char *)a < va + maps[i].len) {
+            vtd_harness_mmio_write(maps[i].pa + ((const char *)a - va), size, v);
+            return;
+        }
+    }
+}
+
+void writel(uint32_t v, volatile void *a) { mmio_write(a, 4, v); }
+void writeq(uint64_t v, volatile void *a) { mmio_write(a, 8, v); }
 
 /* PCI and the memory map. */
 uint8_t pci_conf_read8(pci_sbdf_t sbdf, unsigned int reg)
@@ -218,7 +231,6 @@ int map_pages_to_xen(unsigned long va, mfn_t mfn, unsigned long nr, unsigned int
     return 0;
 }
 nodeid_t pxm_to_node(unsigned int pxm) { (void)pxm; return 0; }
-u64 alloc_pgtable_maddr(unsigned long npages, nodeid_t node) { (void)npages; (void)node; return 0x1000; }
 int mfn_valid(mfn_t m) { (void)m; return 1; }
 unsigned long simple_strtoul(const char *cp, const char **endp, unsigned int base)
 {
@@ -309,7 +321,8 @@ void iommu_free(struct acpi_drhd_unit *drhd)
 }
 
 /*
- * Parse `len` bytes through acpi_dmar_init(). The table ends against a page that
+ * Parse `len` bytes through acpi_dmar_init(); the units stay for a bring-up
+ * (c/bringup.c) until the next parse. The table ends against a page that
  * cannot be read, so a read past its end faults (the caller sees the process die)
  * instead of depending on whatever follows the buffer.
  */
@@ -318,7 +331,13 @@ void vtd_harness_report_units(void);
 
 int vtd_harness_parse(const uint8_t *bytes, size_t len, int verbose, int force)
 {
+    /* The units of the last parse (and their register mappings, which a bring-up
+     * after that parse used) go now. */
     vtd_harness_reset_dmar();
+    for (unsigned int i = 0; i < nr_maps; i++)
+        free(maps[i].va);
+    nr_maps = 0;
+    nr_iommus = 0;
     long page = sysconf(_SC_PAGESIZE);
     size_t span = (len + (size_t)page - 1) / (size_t)page * (size_t)page;
     char *base = mmap(NULL, span + (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -337,9 +356,5 @@ int vtd_harness_parse(const uint8_t *bytes, size_t len, int verbose, int force)
     vtd_harness_report_units();
     table = NULL;
     munmap(base, span + (size_t)page);
-    for (unsigned int i = 0; i < nr_maps; i++)
-        free(maps[i].va);
-    nr_maps = 0;
-    nr_iommus = 0;
     return ret;
 }

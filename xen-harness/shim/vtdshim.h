@@ -56,7 +56,7 @@ typedef uint8_t __u8; typedef uint16_t __u16; typedef uint32_t __u32; typedef ui
 #define smp_mb() barrier()
 #define wmb() barrier()
 #define rmb() barrier()
-#define cpu_relax() barrier()
+#define cpu_relax() vtdshim_cpu_relax()
 #define IS_ALIGNED(x, a) (((x) & ((typeof(x))(a) - 1)) == 0)
 #define ROUNDUP(x, a) (((x) + (a) - 1) & ~((a) - 1))
 #define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
@@ -90,7 +90,7 @@ void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define dprintk(lvl, fmt, ...) printk(lvl fmt, ##__VA_ARGS__)
 #define gdprintk(lvl, fmt, ...) printk(lvl fmt, ##__VA_ARGS__)
 #endif
-#define panic(fmt, ...) abort()
+#define panic(fmt, ...) vtdshim_panic(fmt, ##__VA_ARGS__)
 
 /* Memory. */
 #define xmalloc(t) ((t *)calloc(1, sizeof(t)))
@@ -164,4 +164,67 @@ nodeid_t pxm_to_node(unsigned int pxm);
 int mfn_valid(mfn_t m);
 unsigned long simple_strtoul(const char *cp, const char **endp, unsigned int base);
 extern bool cpu_has_x2apic;
+
+/* What qinval.c and intremap.c add (the run-time half of the harness: c/bringup.c). */
+#define PAGE_SHIFT_4K 12
+#define PAGE_SIZE_4K (1UL << PAGE_SHIFT_4K)
+#define PAGE_MASK_4K (~(PAGE_SIZE_4K - 1))
+#define CONFIG_NR_CPUS 256 /* Xen's x86 default */
+extern unsigned int iommu_dev_iotlb_timeout;
+extern bool kexecing;
+static inline void dump_execution_state(void) {}
+#define WARN() printk("Xen WARN at %s:%d\n", __FILE__, __LINE__)
+#define printk_once(fmt, ...) do { static bool once_; if (!once_) { once_ = true; printk(fmt, ##__VA_ARGS__); } } while (0)
+static inline unsigned int get_order_from_bytes(unsigned long size)
+{
+    unsigned int order = 0;
+    size = (size - 1) >> PAGE_SHIFT;
+    for (; size; size >>= 1)
+        order++;
+    return order;
+}
+static inline unsigned int get_order_from_pages(unsigned long nr)
+{
+    unsigned int order = 0;
+    nr--;
+    for (; nr; nr >>= 1)
+        order++;
+    return order;
+}
+#define num_present_cpus() 1U
+/*
+ * Guest memory: the machine's RAM the model reads (queues, tables, status words) is
+ * one buffer here; a machine address is an offset into it. Per-CPU variables live in
+ * it too, so a wait descriptor's status address (virt_to_maddr of a per-CPU slot)
+ * is memory the model can write.
+ */
+void *vtdshim_guest_percpu(size_t size);
+paddr_t virt_to_maddr(const volatile void *va);
+void *maddr_to_virt(paddr_t ma);
+#define DEFINE_PER_CPU(t, n) __typeof__(t) *vtdshim_pc_##n
+#define this_cpu(n) (*(vtdshim_pc_##n ? vtdshim_pc_##n : (vtdshim_pc_##n = vtdshim_guest_percpu(sizeof(*vtdshim_pc_##n)))))
+/* A Xen panic or a wait that never ends ends the run (the harness's watchdog). */
+void vtdshim_panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+void vtdshim_cpu_relax(void);
+struct domain;
+struct domain *rcu_lock_domain_by_id(domid_t dom);
+static inline void rcu_unlock_domain(struct domain *d) { (void)d; }
+/* cmpxchg16b: one CPU, so a plain compare-and-store (Xen's asm/x86_64/system.h semantics). */
+#define cpu_has_cx16 1
+#define MASK_EXTR(v, m) (((v) & (m)) / ((m) & -(m)))
+#define MASK_INSR(v, m) (((v) * ((m) & -(m))) & (m))
+static inline __uint128_t vtdshim_cmpxchg16b(volatile void *p, const void *o, const void *n)
+{
+    __uint128_t prev, old, new_;
+    memcpy(&prev, (const void *)p, 16);
+    memcpy(&old, o, 16);
+    memcpy(&new_, n, 16);
+    if (prev == old)
+        memcpy((void *)p, &new_, 16);
+    return prev;
+}
+#define cmpxchg16b(ptr, o, n) vtdshim_cmpxchg16b((ptr), (o), (n))
+extern enum system_state { SYS_STATE_early_boot, SYS_STATE_boot, SYS_STATE_smp_boot, SYS_STATE_active, SYS_STATE_suspend, SYS_STATE_resume } system_state;
+extern bool x2apic_enabled;
+#include <xen/irq.h>
 #endif

@@ -3,18 +3,20 @@
 
 use std::ffi::{c_char, c_int, CStr};
 use std::sync::{Mutex, OnceLock};
-use vtd_machine::{Bdf, E820Kind, Machine};
+use vtd_machine::{Bdf, E820Kind, Machine, PciKind};
+use vtd_model::memory::MemError;
+use vtd_model::qi::QiMode;
 use vtd_model::regs::presets;
-use vtd_model::{Unit, UnitConfig};
+use vtd_model::{GuestMemory, Unit, UnitConfig};
 
 /// QEMU's unit.
 const QEMU_UNIT: u64 = 0xfed9_0000;
 /// QEMU q35's PCIe MMCONFIG window: config space of absent devices reads all ones.
 const MMCONFIG: std::ops::RangeInclusive<u64> = 0xb000_0000..=0xbfff_ffff;
 
-struct Env {
-    machine: Machine,
-    unit: Unit,
+pub(crate) struct Env {
+    pub(crate) machine: Machine,
+    pub(crate) unit: Unit,
     log: Vec<String>,
     units: Vec<Unit4>,
 }
@@ -22,8 +24,11 @@ struct Env {
 fn env() -> &'static Mutex<Env> {
     static E: OnceLock<Mutex<Env>> = OnceLock::new();
     E.get_or_init(|| {
-        let unit = Unit::new(UnitConfig::new(presets::QEMU_Q35))
-            .unwrap_or_else(|e| panic!("the QEMU preset is valid: {e:?}"));
+        // The queue runs as the unit's clock advances (cpu_relax() in Xen's wait
+        // loops lets it run), so Xen's polling is exercised as on hardware.
+        let mut config = UnitConfig::new(presets::QEMU_Q35);
+        config.qi = QiMode::Timed;
+        let unit = Unit::new(config).unwrap_or_else(|e| panic!("the QEMU preset is valid: {e:?}"));
         Mutex::new(Env {
             machine: vtd_conformance::oracle::compare::machine(),
             unit,
@@ -33,7 +38,7 @@ fn env() -> &'static Mutex<Env> {
     })
 }
 
-fn with<T>(f: impl FnOnce(&mut Env) -> T) -> T {
+pub(crate) fn with<T>(f: impl FnOnce(&mut Env) -> T) -> T {
     let mut g = env().lock().unwrap_or_else(|p| p.into_inner());
     f(&mut g)
 }
@@ -55,6 +60,138 @@ extern "C" fn vtd_harness_mmio_read(addr: u64, size: u32) -> u64 {
         };
     }
     0
+}
+
+/// The machine's guest memory: the C side's buffer (`c/bringup.c`), at
+/// `base..base + len` in machine addresses. The model reads and writes it while Xen's
+/// code, which writes it through pointers, is not running (one thread).
+pub(crate) struct Ram {
+    ptr: *mut u8,
+    base: u64,
+    len: u64,
+}
+
+#[cfg(not(xen_missing))]
+extern "C" {
+    fn vtd_harness_ram(base: *mut u64, len: *mut u64) -> *mut u8;
+}
+
+impl Ram {
+    #[cfg(not(xen_missing))]
+    pub(crate) fn get() -> Ram {
+        let (mut base, mut len) = (0u64, 0u64);
+        // SAFETY: the C side maps the buffer once and never unmaps it.
+        let ptr = unsafe { vtd_harness_ram(&mut base, &mut len) };
+        Ram { ptr, base, len }
+    }
+
+    #[cfg(xen_missing)]
+    pub(crate) fn get() -> Ram {
+        Ram {
+            ptr: std::ptr::null_mut(),
+            base: 0,
+            len: 0,
+        }
+    }
+
+    fn offset(&self, addr: u64, n: usize) -> Result<usize, MemError> {
+        let err = MemError {
+            addr,
+            len: n,
+            limit: self.base + self.len,
+        };
+        let off = addr.checked_sub(self.base).ok_or(err)?;
+        match off.checked_add(n as u64) {
+            Some(end) if end <= self.len => Ok(off as usize),
+            _ => Err(err),
+        }
+    }
+}
+
+impl GuestMemory for Ram {
+    fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), MemError> {
+        let off = self.offset(addr, buf.len())?;
+        // SAFETY: `off + buf.len()` is inside the buffer (checked above).
+        unsafe { std::ptr::copy_nonoverlapping(self.ptr.add(off), buf.as_mut_ptr(), buf.len()) };
+        Ok(())
+    }
+
+    fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), MemError> {
+        let off = self.offset(addr, data.len())?;
+        // SAFETY: as in `read`.
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.ptr.add(off), data.len()) };
+        Ok(())
+    }
+}
+
+#[no_mangle]
+extern "C" fn vtd_harness_mmio_write(addr: u64, size: u32, value: u64) {
+    if (QEMU_UNIT..QEMU_UNIT + 0x1000).contains(&addr) {
+        let mut ram = Ram::get();
+        // A write the register file refuses (bad size or alignment) is dropped, as
+        // QEMU drops it.
+        with(|e| {
+            let _ = e
+                .unit
+                .mmio_write(&mut ram, (addr - QEMU_UNIT) as usize, size as usize, value);
+        });
+    }
+}
+
+/// `ns` of Xen's waiting (one `cpu_relax()`): the unit's clock runs on (1 cycle = 1 ns).
+#[no_mangle]
+extern "C" fn vtd_harness_relax(ns: u64) {
+    let mut ram = Ram::get();
+    with(|e| e.unit.advance(&mut ram, ns));
+}
+
+/// Xen's `enum pdev_type` for a function of the machine (`xen/include/xen/pci.h`):
+/// bridges by kind; a device behind a PCIe-to-PCI bridge is conventional PCI, any
+/// other an endpoint (what `pdev_type()` reads from the PCIe capability).
+const DEV_TYPE_PCIE_ENDPOINT: c_int = 1;
+const DEV_TYPE_PCIE_BRIDGE: c_int = 2;
+const DEV_TYPE_PCIE2PCI_BRIDGE: c_int = 3;
+const DEV_TYPE_PCI: c_int = 7;
+
+fn bridge_of(m: &Machine, seg: u16, bus: u8) -> Option<&vtd_machine::PciDevice> {
+    m.pci
+        .iter()
+        .find(|d| d.bdf.segment == seg && d.kind.is_bridge() && d.secondary_bus == Some(bus))
+}
+
+#[no_mangle]
+extern "C" fn vtd_harness_pci_kind(seg: u32, bus: u32, devfn: u32) -> c_int {
+    with(|e| {
+        let (Ok(seg), Ok(bus)) = (u16::try_from(seg), u8::try_from(bus)) else {
+            return DEV_TYPE_PCIE_ENDPOINT;
+        };
+        let dev = device(e, seg.into(), bus.into(), devfn >> 3, devfn & 7);
+        match dev.map(|d| d.kind) {
+            Some(PciKind::Bridge) => DEV_TYPE_PCIE_BRIDGE,
+            Some(PciKind::PcieToPciBridge) => DEV_TYPE_PCIE2PCI_BRIDGE,
+            _ if bridge_of(&e.machine, seg, bus)
+                .is_some_and(|b| b.kind == PciKind::PcieToPciBridge) =>
+            {
+                DEV_TYPE_PCI
+            }
+            _ => DEV_TYPE_PCIE_ENDPOINT,
+        }
+    })
+}
+
+/// The bridge whose secondary bus is `bus`, as `bus << 8 | devfn`, or -1.
+#[no_mangle]
+extern "C" fn vtd_harness_bridge_of(seg: u32, bus: u32) -> c_int {
+    with(|e| {
+        let (Ok(seg), Ok(bus)) = (u16::try_from(seg), u8::try_from(bus)) else {
+            return -1;
+        };
+        bridge_of(&e.machine, seg, bus).map_or(-1, |b| {
+            c_int::from(b.bdf.bus) << 8
+                | c_int::from(b.bdf.device) << 3
+                | c_int::from(b.bdf.function)
+        })
+    })
 }
 
 fn device(e: &Env, seg: u32, bus: u32, dev: u32, fn_: u32) -> Option<&vtd_machine::PciDevice> {
@@ -113,6 +250,11 @@ extern "C" fn vtd_harness_log(line: *const c_char) {
         .to_string_lossy()
         .into_owned();
     with(|e| e.log.push(s));
+}
+
+/// Lines Xen printed since the last parse or call.
+pub(crate) fn take_log() -> Vec<String> {
+    with(|e| std::mem::take(&mut e.log))
 }
 
 /// A unit Xen kept: kind (0 DRHD, 1 RMRR, 2 ATSR), two values, devices in scope.

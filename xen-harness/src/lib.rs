@@ -17,6 +17,7 @@
 //! `iommu_alloc()` lives in Xen's `iommu.c`, which does not build in userspace; the
 //! harness (`c/harness.c`) reimplements its register reads and checks.
 
+pub mod bringup;
 pub mod ffi;
 
 use serde::{Deserialize, Serialize};
@@ -65,6 +66,9 @@ pub struct Verdict {
     /// The RMRR units Xen kept: base, end, devices in scope.
     #[serde(default)]
     pub rmrrs: Vec<(u64, u64, u32)>,
+    /// With `--bring-up`, after an accepted parse: what Xen's bring-up did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bring_up: Option<bringup::BringUp>,
 }
 
 impl Verdict {
@@ -81,6 +85,27 @@ pub fn parse(
     verbose: bool,
     force: bool,
 ) -> Result<Verdict, HarnessError> {
+    run(bin, table, verbose, force, None)
+}
+
+/// As [`parse`], then, if Xen accepted the table, its bring-up with the `iommu=`
+/// value `iommu_option` (e.g. `force,no-intremap`): [`Verdict::bring_up`].
+pub fn parse_and_bring_up(
+    bin: &Path,
+    table: &[u8],
+    force: bool,
+    iommu_option: &str,
+) -> Result<Verdict, HarnessError> {
+    run(bin, table, false, force, Some(iommu_option))
+}
+
+fn run(
+    bin: &Path,
+    table: &[u8],
+    verbose: bool,
+    force: bool,
+    bring_up: Option<&str>,
+) -> Result<Verdict, HarnessError> {
     available()?;
     let dir = std::env::temp_dir().join(format!("xen-harness-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| HarnessError::Io(e.to_string()))?;
@@ -95,6 +120,9 @@ pub fn parse(
     }
     if force {
         cmd.arg("--force");
+    }
+    if let Some(option) = bring_up {
+        cmd.arg(format!("--bring-up={option}"));
     }
     let out = cmd
         .output()
@@ -111,6 +139,7 @@ pub fn parse(
             over_read: true,
             drhds: Vec::new(),
             rmrrs: Vec::new(),
+            bring_up: None,
         });
     }
     serde_json::from_slice(&out.stdout)

@@ -1,2 +1,3 @@
 #pragma once
 #include "vtdshim.h"
+#include_next <asm/io_apic.h>

@@ -1,4 +1,5 @@
 #pragma once
+/* SPDX-License-Identifier: GPL-2.0-only */
 #include "vtdshim.h"
-struct msi_desc { int irq; int remap_index; };
-struct msi_msg { u32 address_lo, address_hi, data, dest32; };
+/* The real one: struct vtd_iommu embeds struct msi_desc, so every file sees one layout. */
+#include_next <asm/msi.h>

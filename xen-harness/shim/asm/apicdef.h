@@ -1,0 +1,3 @@
+#pragma once
+#include "vtdshim.h"
+#include_next <asm/apicdef.h>

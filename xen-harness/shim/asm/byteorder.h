@@ -1,0 +1,3 @@
+#pragma once
+#include "vtdshim.h"
+#define __LITTLE_ENDIAN_BITFIELD

@@ -622,10 +622,11 @@ int vtd_harness_attach(u16 seg, u8 bus, u8 devfn)
 
 /*
  * Map (pa != ~0) or unmap (pa == ~0) `count` 4 KiB pages at `dfn`, then flush the way
- * iommu.c iommu_flush_iotlb() → iommu_flush_iotlb_psi() does: domain-selective when
- * the unit has no page-selective invalidation or the order exceeds CAP.MAMV, else
- * page-selective with the address aligned down to the order. `flush` 0 leaves the
- * flush out (what a driver bug looks like).
+ * iommu.c iommu_flush_iotlb() → iommu_flush_iotlb_psi() does: domain-selective unless
+ * `count` is a power of two and `dfn` is aligned to it, and when the unit has no
+ * page-selective invalidation or the order exceeds CAP.MAMV; else page-selective,
+ * as a non-present-entry flush for a map (IOMMU_FLUSHF_added) and a real one for an
+ * unmap (IOMMU_FLUSHF_modified). `flush` 0 leaves the flush out (a driver bug).
  */
 int vtd_harness_map(u64 dfn, u64 count, u64 pa, int write, int flush)
 {
@@ -644,16 +645,11 @@ int vtd_harness_map(u64 dfn, u64 count, u64 pa, int write, int flush)
             for_each_drhd_unit (drhd) {
                 struct vtd_iommu *iommu = drhd->iommu;
                 unsigned int order = get_order_from_pages(count);
-                u64 addr = dfn << 12;
-                int r;
-                if (!cap_pgsel_inv(iommu->cap) || order > cap_max_amask_val(iommu->cap))
-                    r = iommu->flush.iotlb(iommu, DOMAIN_ID, 0, 0, DMA_TLB_DSI_FLUSH, false, false);
-                else {
-                    addr >>= PAGE_SHIFT_4K + order;
-                    addr <<= PAGE_SHIFT_4K + order;
-                    r = iommu->flush.iotlb(iommu, DOMAIN_ID, addr, order, DMA_TLB_PSI_FLUSH,
-                                           pa != ~0ULL, false);
-                }
+                bool psi = count && !(count & (count - 1)) && IS_ALIGNED(dfn, count) &&
+                           cap_pgsel_inv(iommu->cap) && order <= cap_max_amask_val(iommu->cap);
+                int r = psi ? iommu->flush.iotlb(iommu, DOMAIN_ID, dfn << 12, order, DMA_TLB_PSI_FLUSH,
+                                                 pa != ~0ULL, false)
+                            : iommu->flush.iotlb(iommu, DOMAIN_ID, 0, 0, DMA_TLB_DSI_FLUSH, false, false);
                 if (r < 0 && !rc)
                     rc = r;
             }
@@ -681,8 +677,9 @@ int vtd_harness_msi(unsigned int slot, u16 seg, u8 bus, u8 devfn, int vector, u3
             m->msi_attrib.type = PCI_CAP_ID_MSIX;
         }
         if (vector < 0) {
-            rc = msi_msg_write_remap_rte(m, NULL);
-            m->remap_index = -1;
+            rc = m->dev ? msi_msg_write_remap_rte(m, NULL) : 0;
+            /* The slot is free for another device (a new msi_desc in Xen). */
+            memset(m, 0, sizeof(*m));
         } else {
             struct msi_msg msg = {
                 .address_lo = 0xfee00000u | ((dest & 0xff) << 12),

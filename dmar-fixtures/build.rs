@@ -5,7 +5,11 @@ use std::fmt::Write;
 use std::path::Path;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // At run time, not env!(): a build script binary can be reused from another
+    // checkout of the same crate (shared target directories), and then its compile-time
+    // path is not this one.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest);
     println!("cargo:rerun-if-changed={}", root.display());
     let mut names: Vec<String> = std::fs::read_dir(root)
         .expect("read dmar-fixtures/")

@@ -483,6 +483,20 @@ impl Unit {
         if let (Ok(t), false) = (&result, self.config.checker) {
             return Ok(*t);
         }
+        self.settle(mem, req, result)
+    }
+
+    /// The rest of a translation that was not a plain success: the stale checker's
+    /// second walk and fault recording. Kept out of line so the common path of
+    /// [`Unit::translate`] stays small.
+    #[inline(never)]
+    fn settle<M: GuestMemory + ?Sized>(
+        &mut self,
+        mem: &M,
+        req: &Request,
+        result: crate::translate::Step<Translation>,
+    ) -> Result<Translation, Blocked> {
+        let hw = &self.hw;
         if self.config.checker {
             let mut scratch = Stats::default();
             let fresh = Walker {

@@ -1,20 +1,32 @@
 //! `sim`: replay DMA through the model and print throughput, latency and IOTLB misses.
 //!
 //! `cargo run --release -p vtd-benches --bin sim -- pcie-bench` runs the pcie-bench
-//! window sweep; `sim trace FILE` replays a trace (`r|w ADDRESS LENGTH` per line).
+//! window sweep; `sim ring` the SOSP'24 receive ring (strict vs lazy); `sim trace FILE`
+//! replays a trace (`r|w ADDRESS LENGTH` per line).
 
 use std::process::ExitCode;
 use vtd_benches::report::human;
 use vtd_benches::sim::{self, experiments, PageSize};
 
+const USAGE: &str = "\
+usage: sim pcie-bench [SIZE]          pcie-bench's window sweep (SIZE-byte random reads, default 64)
+       sim ring                       a Linux receive ring, strict vs lazy invalidation (SOSP'24)
+       sim trace FILE [--large-pages] [--timing PRESET]
+                                      replay FILE: one `r|w ADDRESS LENGTH` per line
+PRESET: sosp24, pcie-bench (default), instant";
+
 fn usage() -> ExitCode {
-    eprintln!("usage: sim pcie-bench [SIZE] | sim trace FILE [--large-pages]");
+    eprintln!("{USAGE}");
     ExitCode::from(2)
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
+        Some("--help" | "-h" | "help") => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
         Some("pcie-bench") => {
             let size: u32 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(64);
             for (pages, name) in [
@@ -50,38 +62,33 @@ fn main() -> ExitCode {
         Some("ring") => {
             use vtd_benches::sim::ring::{self, Mode, RingConfig};
             println!(
-                "{:>7} {:>7} {:>10} {:>10} {:>9} {:>9}",
-                "packet", "mode", "misses/4K", "reads/pkt", "ns/pkt", "Gbit/s"
+                "{:>5} {:>7} {:>10} {:>10} {:>10} {:>8} {:>28}",
+                "MTU",
+                "mode",
+                "misses/4K",
+                "reads/pkt",
+                "device ns",
+                "cpu ns",
+                "Gbit/s with 1 2 4 8 cores"
             );
-            for packet in [64u32, 512, 1500, 4096, 9000] {
-                let mut gbit = [0.0; 2];
-                for (k, mode) in [Mode::Lazy, Mode::Strict].into_iter().enumerate() {
-                    let c = RingConfig {
-                        packet,
-                        packets: 20_000,
-                        ring: 256,
-                        mode,
-                        flush_every: 256,
-                        l0_ns: 65.0,
-                        invalidation_ns: 2000.0,
-                    };
-                    let r = ring::run(&c, &experiments::timing());
-                    gbit[k] = r.gbit;
+            for mtu in [1500u32, 4096, 9000] {
+                for mode in [Mode::Lazy, Mode::Strict] {
+                    let r = ring::run(&RingConfig::linux(mtu, mode), &experiments::timing());
+                    let by_cores: Vec<String> = [1, 2, 4, 8]
+                        .iter()
+                        .map(|&n| format!("{:6.1}", r.with_cores(n).gbit))
+                        .collect();
                     println!(
-                        "{:>7} {:>7} {:>10.2} {:>10.2} {:>9.0} {:>9.2}",
-                        packet,
+                        "{:>5} {:>7} {:>10.2} {:>10.2} {:>10.0} {:>8.0} {:>28}",
+                        mtu,
                         format!("{mode:?}"),
-                        r.misses_per_4k(packet),
-                        r.reads as f64 / r.packets as f64,
-                        r.ns_per_packet,
-                        r.gbit
+                        r.misses_per_4k(),
+                        r.reads_per_packet(),
+                        r.device_ns,
+                        r.cpu_ns,
+                        by_cores.join(" ")
                     );
                 }
-                println!(
-                    "{:>7} strict loss {:.0}%",
-                    "",
-                    100.0 * (1.0 - gbit[1] / gbit[0])
-                );
             }
             ExitCode::SUCCESS
         }
@@ -113,13 +120,29 @@ fn main() -> ExitCode {
             } else {
                 PageSize::Small
             };
-            let mut rig = sim::Rig::new(window, pages, Default::default());
+            let timing = match args.iter().position(|a| a == "--timing") {
+                None => experiments::timing(),
+                Some(i) => match args
+                    .get(i + 1)
+                    .and_then(|n| vtd_model::timing::TimingModel::preset(n))
+                {
+                    Some(t) => t,
+                    None => {
+                        eprintln!(
+                            "sim: --timing takes one of {}",
+                            vtd_model::timing::TimingModel::PRESETS.join(", ")
+                        );
+                        return ExitCode::from(2);
+                    }
+                },
+            };
+            let mut rig = sim::Rig::new(window, pages, experiments::caches());
             let r = sim::engine::replay(
                 &mut rig,
                 &reqs,
                 0,
                 &experiments::pcie_bench_device(),
-                &experiments::timing(),
+                &timing,
             );
             println!(
                 "{} requests, {} bytes: {:.3} GB/s, mean {:.0} ns, p50 {:.0} ns, p99 {:.0} ns, {} IOTLB misses ({:.3}/KiB), {} walk reads, {} faults",

@@ -6,7 +6,6 @@
 
 use super::rig::Rig;
 use super::workload::Req;
-use std::collections::VecDeque;
 use vtd_model::timing::TimingModel;
 use vtd_model::Via;
 
@@ -37,9 +36,9 @@ pub struct Report {
     pub gbps: f64,
     /// Mean request latency, ns.
     pub mean_ns: f64,
-    /// Median latency, ns.
+    /// Median latency, ns (to the nanosecond).
     pub p50_ns: f64,
-    /// 99th percentile latency, ns.
+    /// 99th percentile latency, ns (to the nanosecond).
     pub p99_ns: f64,
     /// IOTLB misses.
     pub misses: u64,
@@ -72,15 +71,22 @@ pub fn replay(rig: &mut Rig, reqs: &[Req], warmup: usize, dev: &Device, t: &Timi
     // Completion times of the requests in flight, kept sorted. A new completion is
     // almost always the latest (requests issue in order and hits take the same time),
     // so insertion is usually a push at the back.
-    let mut inflight: VecDeque<f64> = VecDeque::with_capacity(tags + 1);
+    let mut inflight = Inflight::new(tags + 1);
     let mut link_free = 0.0f64;
     let mut ready = 0.0f64;
-    let mut lat: Vec<f64> = Vec::with_capacity(reqs.len().saturating_sub(warmup));
+    // Latencies by whole nanosecond: percentiles in one pass over the histogram, no
+    // sort or selection over every request.
+    let mut hist: Vec<u32> = vec![0; 4096];
+    let mut lat_sum = 0.0f64;
     let mut r = Report::default();
     let mut start = None;
     let mut end = 0.0f64;
     let lm = t.memory_read as f64;
     let lookup = t.lookup as f64;
+    // Multiplying by the reciprocal keeps a division out of the request-to-request
+    // dependency chain (link time feeds the next issue time).
+    let ns_per_byte = 1.0 / dev.link_gbps;
+    let overhead = f64::from(dev.overhead_bytes);
     for (i, q) in reqs.iter().enumerate() {
         if inflight.len() >= tags {
             if let Some(c) = inflight.pop_front() {
@@ -88,7 +94,7 @@ pub fn replay(rig: &mut Rig, reqs: &[Req], warmup: usize, dev: &Device, t: &Timi
             }
         }
         let issue = ready.max(link_free);
-        link_free = issue + f64::from(q.len + dev.overhead_bytes) / dev.link_gbps;
+        link_free = issue + (f64::from(q.len) + overhead) * ns_per_byte;
         let measured = i >= warmup;
         let done = match rig.translate(q.addr, q.write) {
             Ok(tr) => match tr.via {
@@ -117,32 +123,96 @@ pub fn replay(rig: &mut Rig, reqs: &[Req], warmup: usize, dev: &Device, t: &Timi
             }
         };
         let complete = done + dev.base_ns;
-        let mut at = inflight.len();
-        while at > 0 && inflight[at - 1] > complete {
-            at -= 1;
-        }
-        inflight.insert(at, complete);
+        inflight.insert_sorted(complete);
         if measured {
             start.get_or_insert(issue);
             end = end.max(complete);
             r.requests += 1;
             r.bytes += u64::from(q.len);
-            lat.push(complete - issue);
+            let l = complete - issue;
+            lat_sum += l;
+            // Rounded (latencies are positive); `round()` is a library call here.
+            let b = (l + 0.5) as usize;
+            if b >= hist.len() {
+                hist.resize(b + 1, 0);
+            }
+            hist[b] += 1;
         }
     }
     r.elapsed_ns = end - start.unwrap_or(0.0);
     if r.elapsed_ns > 0.0 {
         r.gbps = r.bytes as f64 / r.elapsed_ns;
     }
-    if !lat.is_empty() {
-        r.mean_ns = lat.iter().sum::<f64>() / lat.len() as f64;
-        // Selection, not a sort: the percentiles in linear time.
-        let n = lat.len();
-        let k99 = (n * 99 / 100).min(n - 1);
-        r.p99_ns = *lat.select_nth_unstable_by(k99, |a, b| a.total_cmp(b)).1;
-        r.p50_ns = *lat[..k99.max(1)]
-            .select_nth_unstable_by((n / 2).min(k99.max(1) - 1), |a, b| a.total_cmp(b))
-            .1;
+    if r.requests > 0 {
+        r.mean_ns = lat_sum / r.requests as f64;
+        let n = r.requests;
+        let rank = |q: u64| {
+            // The smallest latency with more than `q` requests at or below it.
+            let mut seen = 0u64;
+            hist.iter()
+                .position(|&c| {
+                    seen += u64::from(c);
+                    seen > q
+                })
+                .unwrap_or(hist.len().saturating_sub(1)) as f64
+        };
+        r.p50_ns = rank(n / 2);
+        r.p99_ns = rank((n * 99 / 100).min(n - 1));
     }
     r
+}
+
+/// The completion times in flight, sorted, in a ring of fixed capacity (the device's
+/// tags): pops at the front, almost every insertion at the back.
+struct Inflight {
+    buf: Vec<f64>,
+    head: usize,
+    len: usize,
+    mask: usize,
+}
+
+impl Inflight {
+    fn new(capacity: usize) -> Self {
+        let size = capacity.next_power_of_two();
+        Inflight {
+            buf: vec![0.0; size],
+            head: 0,
+            len: 0,
+            mask: size - 1,
+        }
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    #[inline]
+    fn pop_front(&mut self) -> Option<f64> {
+        if self.len == 0 {
+            return None;
+        }
+        let v = self.buf[self.head];
+        self.head = (self.head + 1) & self.mask;
+        self.len -= 1;
+        Some(v)
+    }
+
+    /// Insert `v` after every element not greater than it (capacity is never
+    /// exceeded: the caller pops before it pushes past the tags).
+    #[inline]
+    fn insert_sorted(&mut self, v: f64) {
+        let mut at = self.len;
+        // Shift the (rare) later completions one place back.
+        while at > 0 {
+            let prev = self.buf[(self.head + at - 1) & self.mask];
+            if prev <= v {
+                break;
+            }
+            self.buf[(self.head + at) & self.mask] = prev;
+            at -= 1;
+        }
+        self.buf[(self.head + at) & self.mask] = v;
+        self.len += 1;
+    }
 }

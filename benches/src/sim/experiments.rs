@@ -26,8 +26,9 @@ use rayon::prelude::*;
 use vtd_model::cache::CacheConfig;
 use vtd_model::timing::TimingModel;
 
-/// Walkers in flight, calibrated on pcie-bench's 64 MiB drop.
-pub const WALKERS: u32 = 6;
+/// Walkers in flight, calibrated on pcie-bench's 64 MiB drop (the model's
+/// [`TimingModel::pcie_bench`] preset carries it).
+pub const WALKERS: u32 = vtd_model::timing::PCIE_BENCH_WALKERS;
 
 /// pcie-bench's device on a Gen3 x8 link.
 pub fn pcie_bench_device() -> Device {
@@ -51,12 +52,9 @@ pub fn caches() -> CacheConfig {
     }
 }
 
-/// The unit's costs for the experiments.
+/// The unit's costs for the experiments: [`TimingModel::pcie_bench`].
 pub fn timing() -> TimingModel {
-    TimingModel {
-        walkers: WALKERS,
-        ..TimingModel::default()
-    }
+    TimingModel::pcie_bench()
 }
 
 /// Random `size`-byte reads over `window` with `pages`.

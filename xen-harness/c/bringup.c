@@ -625,12 +625,15 @@ int vtd_harness_attach(u16 seg, u8 bus, u8 devfn)
  * iommu.c iommu_flush_iotlb() → iommu_flush_iotlb_psi() does: domain-selective unless
  * `count` is a power of two and `dfn` is aligned to it, and when the unit has no
  * page-selective invalidation or the order exceeds CAP.MAMV; else page-selective,
- * as a non-present-entry flush for a map (IOMMU_FLUSHF_added) and a real one for an
- * unmap (IOMMU_FLUSHF_modified). `flush` 0 leaves the flush out (a driver bug).
+ * as a non-present-entry flush when every entry was empty before (IOMMU_FLUSHF_added
+ * alone) and a real one when any was present (IOMMU_FLUSHF_modified: an unmap, or a
+ * map over a mapping, as intel_iommu_map_page() marks it). `flush` 0 leaves the
+ * flush out (a driver bug).
  */
 int vtd_harness_map(u64 dfn, u64 count, u64 pa, int write, int flush)
 {
     int rc = 0;
+    bool modified = false;
     GUARDED({
         for (u64 i = 0; i < count && !rc; i++) {
             u64 *e = leaf((dfn + i) << 12, pa != ~0ULL);
@@ -638,6 +641,7 @@ int vtd_harness_map(u64 dfn, u64 count, u64 pa, int write, int flush)
                 rc = pa == ~0ULL ? 0 : -ENOMEM;
                 continue;
             }
+            modified |= (*e & 3) != 0;
             *e = pa == ~0ULL ? 0 : ((pa + (i << 12)) | 1 | (write ? 2 : 0));
         }
         struct acpi_drhd_unit *drhd;
@@ -648,7 +652,7 @@ int vtd_harness_map(u64 dfn, u64 count, u64 pa, int write, int flush)
                 bool psi = count && !(count & (count - 1)) && IS_ALIGNED(dfn, count) &&
                            cap_pgsel_inv(iommu->cap) && order <= cap_max_amask_val(iommu->cap);
                 int r = psi ? iommu->flush.iotlb(iommu, DOMAIN_ID, dfn << 12, order, DMA_TLB_PSI_FLUSH,
-                                                 pa != ~0ULL, false)
+                                                 !modified, false)
                             : iommu->flush.iotlb(iommu, DOMAIN_ID, 0, 0, DMA_TLB_DSI_FLUSH, false, false);
                 if (r < 0 && !rc)
                     rc = r;

@@ -234,3 +234,31 @@ fn without_queued_invalidation_the_register_path_and_no_ir() {
     assert!(s.dma(VGA, 0x100 << 12, false).is_err());
     assert_eq!(s.take_stale(), (vec![], vec![]));
 }
+
+/// A map over a present mapping is a modification (intel_iommu_map_page() marks it
+/// IOMMU_FLUSHF_modified), so the flush after it is a real one, not a non-present-entry
+/// flush that a unit without caching mode skips. Found by the xen_qinval fuzzer
+/// against the harness's first reading of Xen's flush policy.
+#[test]
+fn remapping_a_present_page_is_flushed_like_an_unmap() {
+    if !ready("remapping_a_present_page_is_flushed_like_an_unmap") {
+        return;
+    }
+    let mut s = Session::open(&control(), false, false).unwrap();
+    for option in ["", "no-qinval"] {
+        let up = s.bring_up(Features::from_iommu_option(option));
+        assert_eq!(up.ret, 0, "{option}: {up:?}");
+        assert_eq!(s.attach(VGA), 0);
+        assert_eq!(s.map(0x200, 1, 0x40_0000, true, true), 0);
+        assert_eq!(s.dma(VGA, 0x200 << 12, true).unwrap().addr, 0x40_0000);
+        // Remap the same frame elsewhere, read-only.
+        assert_eq!(s.map(0x200, 1, 0x50_0000, false, true), 0);
+        assert_eq!(
+            s.dma(VGA, 0x200 << 12, false).unwrap().addr,
+            0x50_0000,
+            "{option}"
+        );
+        assert!(s.dma(VGA, 0x200 << 12, true).is_err(), "{option}");
+        assert_eq!(s.take_stale(), (vec![], vec![]), "{option}");
+    }
+}

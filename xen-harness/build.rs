@@ -88,8 +88,6 @@ fn main() {
         .include(&vtd)
         .include(tree.join("drivers/passthrough"))
         .include(tree.join("arch/x86/include"))
-        // Debian's hypervisor is a release build: dprintk() is compiled out.
-        .define("NDEBUG", None)
         // Xen's code is compiled as it is: no -Wall on it. A missing shim must fail
         // the build, not become an undefined symbol at link time.
         .warnings(false)
@@ -99,6 +97,11 @@ fn main() {
         .file("c/bringup.c")
         .file(vtd.join("qinval.c"))
         .file(vtd.join("intremap.c"));
+    // Debian's hypervisor is a release build: dprintk() is compiled out (NDEBUG),
+    // unless the debug-build feature asks for what a CONFIG_DEBUG Xen prints.
+    if std::env::var_os("CARGO_FEATURE_DEBUG_BUILD").is_none() {
+        b.define("NDEBUG", None);
+    }
     if std::env::var_os("CARGO_CFG_FUZZING").is_some() {
         // Under cargo-fuzz (cc-rs already adds -fsanitize=address from the Rust flags):
         // gcc offers libFuzzer the comparisons in Xen's code (trace-cmp); edge coverage

@@ -509,6 +509,8 @@ struct vtd_harness_bring_up {
 
 const char *vtd_harness_stop_reason(void) { return stop_reason; }
 
+/* Every device the harness hands Xen's code belongs to the hardware domain. */
+static struct domain dom0 = { .domain_id = 0 };
 static struct pci_dev devs[16];
 static bool dev_used[16];
 static struct msi_desc msis[16];
@@ -597,6 +599,7 @@ static struct pci_dev *pdev_of(u16 seg, u8 bus, u8 devfn)
             dev_used[i] = true;
             memcpy((void *)&devs[i].sbdf, &sbdf, sizeof(sbdf)); /* a const member in Xen */
             devs[i].type = (enum pdev_type)vtd_harness_pci_kind(seg, bus, devfn);
+            devs[i].domain = &dom0;
             return &devs[i];
         }
     return NULL;

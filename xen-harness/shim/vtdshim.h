@@ -206,7 +206,8 @@ void *maddr_to_virt(paddr_t ma);
 /* A Xen panic or a wait that never ends ends the run (the harness's watchdog). */
 void vtdshim_panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 void vtdshim_cpu_relax(void);
-struct domain;
+/* What the VT-d files read of a domain (its id, in dprintk()s of debug builds). */
+struct domain { domid_t domain_id; };
 struct domain *rcu_lock_domain_by_id(domid_t dom);
 static inline void rcu_unlock_domain(struct domain *d) { (void)d; }
 /* cmpxchg16b: one CPU, so a plain compare-and-store (Xen's asm/x86_64/system.h semantics). */

@@ -24,6 +24,15 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::process::Command;
 
+/// How Xen's files were compiled: a release build, as Debian ships the hypervisor
+/// (`dprintk()` compiled out), or with the `debug-build` feature, as a CONFIG_DEBUG
+/// hypervisor (`dprintk()` prints its extra reasons).
+pub const XEN_BUILD: &str = if cfg!(feature = "debug-build") {
+    "debug"
+} else {
+    "release"
+};
+
 /// Why the harness could not run.
 #[derive(Debug)]
 pub enum HarnessError {

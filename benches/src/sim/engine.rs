@@ -131,8 +131,9 @@ pub fn replay(rig: &mut Rig, reqs: &[Req], warmup: usize, dev: &Device, t: &Timi
             r.bytes += u64::from(q.len);
             let l = complete - issue;
             lat_sum += l;
-            // Rounded (latencies are positive); `round()` is a library call here.
-            let b = (l + 0.5) as usize;
+            // Rounded (latencies are positive): `round()` is a library call here, and a
+            // conversion to i64 is one instruction where one to usize is a dozen.
+            let b = ((l + 0.5) as i64).max(0) as usize;
             if b >= hist.len() {
                 hist.resize(b + 1, 0);
             }

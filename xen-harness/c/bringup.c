@@ -146,12 +146,14 @@ void vtdshim_cpu_relax(void)
         stop("hang: a wait did not end within 2 s of model time");
 }
 
+void vtdshim_format(char *out, size_t cap, const char *fmt, va_list ap);
+
 void vtdshim_panic(const char *fmt, ...)
 {
     char buf[200];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
+    vtdshim_format(buf, sizeof(buf), fmt, ap); /* Xen's %pp included */
     va_end(ap);
     printk("Xen panic: %s", buf);
     char why[256];

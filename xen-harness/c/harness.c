@@ -43,7 +43,7 @@ static unsigned int nr_iommus;
  */
 static char pending[4096];
 
-static void format(char *out, size_t cap, const char *fmt, va_list ap)
+void vtdshim_format(char *out, size_t cap, const char *fmt, va_list ap)
 {
     size_t n = 0;
     out[0] = 0;
@@ -122,7 +122,7 @@ void printk(const char *fmt, ...)
     char buf[2048];
     va_list ap;
     va_start(ap, fmt);
-    format(buf, sizeof(buf), fmt, ap);
+    vtdshim_format(buf, sizeof(buf), fmt, ap);
     va_end(ap);
     const char *p = buf;
     while (p[0] == '<' && p[1] >= '0' && p[1] <= '9' && p[2] == '>')

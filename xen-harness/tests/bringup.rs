@@ -6,28 +6,13 @@
 // Compared with recordings of Debian's release build: not for the debug-build feature.
 #![cfg(not(feature = "debug-build"))]
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{ready, root};
+
 use vtd_conformance::oracle::{record, verdict::Ending, Lane};
 use vtd_model::ir::Delivery;
 use vtd_model::Blocked;
 use xen_harness::bringup::{Features, Sbdf, Session};
-
-fn ready(test: &str) -> bool {
-    match xen_harness::available() {
-        Ok(()) => true,
-        Err(e) if std::env::var("VTD_REQUIRE_XEN").is_ok_and(|v| v == "1") => {
-            panic!("VTD_REQUIRE_XEN=1 but {e}")
-        }
-        Err(e) => {
-            eprintln!("SKIPPED {test}: {e}");
-            false
-        }
-    }
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 fn control() -> Vec<u8> {
     dmar_fixtures::all()
@@ -60,7 +45,6 @@ fn bring_up_agrees_with_every_recorded_xen_boot() {
     if !ready("bring_up_agrees_with_every_recorded_xen_boot") {
         return;
     }
-    let bin = Path::new(env!("CARGO_BIN_EXE_xen-dmar-parse"));
     let mut problems = Vec::new();
     let (mut compared, mut panics) = (0, 0);
     for f in dmar_fixtures::all().unwrap() {
@@ -77,7 +61,7 @@ fn bring_up_agrees_with_every_recorded_xen_boot() {
                 .split_whitespace()
                 .find_map(|w| w.strip_prefix("iommu="))
                 .unwrap_or("");
-            let v = xen_harness::parse_and_bring_up(bin, table, force, option).unwrap();
+            let v = xen_harness::parse_and_bring_up(common::bin(), table, force, option).unwrap();
             // Tables Xen reads past are findings of the parse test; rejected tables
             // never reach the bring-up.
             let Some(up) = v.bring_up else {

@@ -5,27 +5,17 @@
 //! for board owners. Without the feature this file is empty.
 #![cfg(feature = "debug-build")]
 
-use std::path::{Path, PathBuf};
-use vtd_conformance::oracle::{record, Lane};
+mod common;
+use common::{bin, production_rejected, ready, root};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use vtd_conformance::oracle::{record, Lane};
 
 #[test]
 fn a_debug_xen_rejects_what_a_release_xen_rejects_and_says_why() {
-    match xen_harness::available() {
-        Ok(()) => {}
-        Err(e) if std::env::var("VTD_REQUIRE_XEN").is_ok_and(|v| v == "1") => {
-            panic!("VTD_REQUIRE_XEN=1 but {e}")
-        }
-        Err(e) => {
-            eprintln!("SKIPPED a_debug_xen_rejects_what_a_release_xen_rejects_and_says_why: {e}");
-            return;
-        }
+    if !ready("a_debug_xen_rejects_what_a_release_xen_rejects_and_says_why") {
+        return;
     }
     assert_eq!(xen_harness::XEN_BUILD, "debug");
-    let bin = Path::new(env!("CARGO_BIN_EXE_xen-dmar-parse"));
     let mut extra_total = 0;
     let mut problems = Vec::new();
     for f in dmar_fixtures::all().unwrap() {
@@ -36,12 +26,11 @@ fn a_debug_xen_rejects_what_a_release_xen_rejects_and_says_why() {
         let Some(boot) = rec.boots.first() else {
             continue;
         };
-        let v = xen_harness::parse(bin, table, false, boot.options.contains("force")).unwrap();
+        let v = xen_harness::parse(bin(), table, false, boot.options.contains("force")).unwrap();
         if v.over_read {
             continue;
         }
-        let production_rejected =
-            boot.rejected() || boot.lines.iter().any(|l| l.contains("Invalid DMAR width"));
+        let production_rejected = production_rejected(boot);
         if v.rejected() != production_rejected {
             problems.push(format!(
                 "{}: debug build rejected={}, the release boot rejected={production_rejected}",

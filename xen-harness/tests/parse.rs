@@ -6,35 +6,10 @@
 // Compared with recordings of Debian's release build: not for the debug-build feature.
 #![cfg(not(feature = "debug-build"))]
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{bin, production_rejected, ready, root};
+
 use vtd_conformance::oracle::{record, verdict, Lane};
-
-fn bin() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_xen-dmar-parse"))
-}
-
-fn ready(test: &str) -> bool {
-    match xen_harness::available() {
-        Ok(()) => true,
-        Err(e) if std::env::var("VTD_REQUIRE_XEN").is_ok_and(|v| v == "1") => {
-            panic!("VTD_REQUIRE_XEN=1 but {e}")
-        }
-        Err(e) => {
-            eprintln!("SKIPPED {test}: {e}");
-            false
-        }
-    }
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// The recorded boot rejected the table; a zero DMAR width makes Xen give up without
-/// its "Failed to parse" line.
-fn production_rejected(boot: &vtd_conformance::oracle::Verdict) -> bool {
-    boot.rejected() || boot.lines.iter().any(|l| l.contains("Invalid DMAR width"))
-}
 
 #[test]
 fn xens_parser_agrees_with_every_recorded_xen_boot() {

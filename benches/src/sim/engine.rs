@@ -59,6 +59,14 @@ impl Report {
     }
 }
 
+/// Picoseconds per nanosecond: the replay keeps time in integer picoseconds, so the
+/// per-request arithmetic is integer (no float conversions) and exact to 1 ps.
+const PS: u64 = 1000;
+
+fn ps(ns: f64) -> u64 {
+    (ns * PS as f64).round().max(0.0) as u64
+}
+
 /// Replay `reqs` on `rig`; the first `warmup` are issued but not measured.
 pub fn replay(rig: &mut Rig, reqs: &[Req], warmup: usize, dev: &Device, t: &TimingModel) -> Report {
     let tags = dev.tags.max(1) as usize;
@@ -67,26 +75,26 @@ pub fn replay(rig: &mut Rig, reqs: &[Req], warmup: usize, dev: &Device, t: &Timi
     } else {
         t.walkers.max(1) as usize
     };
-    let mut walker_free = vec![0.0f64; walkers];
+    let mut walker_free = vec![0u64; walkers];
     // Completion times of the requests in flight, kept sorted. A new completion is
     // almost always the latest (requests issue in order and hits take the same time),
     // so insertion is usually a push at the back.
     let mut inflight = Inflight::new(tags + 1);
-    let mut link_free = 0.0f64;
-    let mut ready = 0.0f64;
+    let mut link_free = 0u64;
+    let mut ready = 0u64;
     // Latencies by whole nanosecond: percentiles in one pass over the histogram, no
     // sort or selection over every request.
     let mut hist: Vec<u32> = vec![0; 4096];
-    let mut lat_sum = 0.0f64;
+    let mut lat_sum = 0u64;
     let mut r = Report::default();
     let mut start = None;
-    let mut end = 0.0f64;
-    let lm = t.memory_read as f64;
-    let lookup = t.lookup as f64;
-    // Multiplying by the reciprocal keeps a division out of the request-to-request
-    // dependency chain (link time feeds the next issue time).
-    let ns_per_byte = 1.0 / dev.link_gbps;
-    let overhead = f64::from(dev.overhead_bytes);
+    let mut end = 0u64;
+    let lm = t.memory_read * PS;
+    let lookup = t.lookup * PS;
+    let base = ps(dev.base_ns);
+    // The link time of a request, by length (a trace usually has one or two).
+    let link = |len: u32| ps((f64::from(len) + f64::from(dev.overhead_bytes)) / dev.link_gbps);
+    let (mut last_len, mut last_link) = (u32::MAX, 0u64);
     for (i, q) in reqs.iter().enumerate() {
         if inflight.len() >= tags {
             if let Some(c) = inflight.pop_front() {
@@ -94,17 +102,20 @@ pub fn replay(rig: &mut Rig, reqs: &[Req], warmup: usize, dev: &Device, t: &Timi
             }
         }
         let issue = ready.max(link_free);
-        link_free = issue + (f64::from(q.len) + overhead) * ns_per_byte;
+        if q.len != last_len {
+            (last_len, last_link) = (q.len, link(q.len));
+        }
+        link_free = issue + last_link;
         let measured = i >= warmup;
         let done = match rig.translate(q.addr, q.write) {
             Ok(tr) => match tr.via {
                 Via::Walk { reads } => {
-                    let cost = f64::from(reads) * lm;
+                    let cost = u64::from(reads) * lm;
                     if measured {
                         r.misses += 1;
                         r.walk_reads += u64::from(reads);
                     }
-                    match walker_free.iter_mut().min_by(|a, b| a.total_cmp(b)) {
+                    match walker_free.iter_mut().min() {
                         Some(w) => {
                             let s = (issue + lookup).max(*w);
                             *w = s + cost;
@@ -122,7 +133,7 @@ pub fn replay(rig: &mut Rig, reqs: &[Req], warmup: usize, dev: &Device, t: &Timi
                 issue + lookup
             }
         };
-        let complete = done + dev.base_ns;
+        let complete = done + base;
         inflight.insert_sorted(complete);
         if measured {
             start.get_or_insert(issue);
@@ -131,21 +142,19 @@ pub fn replay(rig: &mut Rig, reqs: &[Req], warmup: usize, dev: &Device, t: &Timi
             r.bytes += u64::from(q.len);
             let l = complete - issue;
             lat_sum += l;
-            // Rounded (latencies are positive): `round()` is a library call here, and a
-            // conversion to i64 is one instruction where one to usize is a dozen.
-            let b = ((l + 0.5) as i64).max(0) as usize;
+            let b = ((l + PS / 2) / PS) as usize;
             if b >= hist.len() {
                 hist.resize(b + 1, 0);
             }
             hist[b] += 1;
         }
     }
-    r.elapsed_ns = end - start.unwrap_or(0.0);
+    r.elapsed_ns = (end - start.unwrap_or(0)) as f64 / PS as f64;
     if r.elapsed_ns > 0.0 {
         r.gbps = r.bytes as f64 / r.elapsed_ns;
     }
     if r.requests > 0 {
-        r.mean_ns = lat_sum / r.requests as f64;
+        r.mean_ns = lat_sum as f64 / PS as f64 / r.requests as f64;
         let n = r.requests;
         let rank = |q: u64| {
             // The smallest latency with more than `q` requests at or below it.
@@ -166,7 +175,7 @@ pub fn replay(rig: &mut Rig, reqs: &[Req], warmup: usize, dev: &Device, t: &Timi
 /// The completion times in flight, sorted, in a ring of fixed capacity (the device's
 /// tags): pops at the front, almost every insertion at the back.
 struct Inflight {
-    buf: Vec<f64>,
+    buf: Vec<u64>,
     head: usize,
     len: usize,
     mask: usize,
@@ -176,7 +185,7 @@ impl Inflight {
     fn new(capacity: usize) -> Self {
         let size = capacity.next_power_of_two();
         Inflight {
-            buf: vec![0.0; size],
+            buf: vec![0; size],
             head: 0,
             len: 0,
             mask: size - 1,
@@ -189,7 +198,7 @@ impl Inflight {
     }
 
     #[inline]
-    fn pop_front(&mut self) -> Option<f64> {
+    fn pop_front(&mut self) -> Option<u64> {
         if self.len == 0 {
             return None;
         }
@@ -202,7 +211,7 @@ impl Inflight {
     /// Insert `v` after every element not greater than it (capacity is never
     /// exceeded: the caller pops before it pushes past the tags).
     #[inline]
-    fn insert_sorted(&mut self, v: f64) {
+    fn insert_sorted(&mut self, v: u64) {
         let mut at = self.len;
         // Shift the (rare) later completions one place back.
         while at > 0 {

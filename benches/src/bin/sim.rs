@@ -11,6 +11,7 @@ use vtd_benches::sim::{self, experiments, PageSize};
 const USAGE: &str = "\
 usage: sim pcie-bench [SIZE]          pcie-bench's window sweep (SIZE-byte random reads, default 64)
        sim ring                       a Linux receive ring, strict vs lazy invalidation (SOSP'24)
+       sim wall                       a 200 Gbit/s NIC on 32 queues, 4 KiB vs 2 MiB buffers (IOTLB wall)
        sim trace FILE [--large-pages] [--timing PRESET]
                                       replay FILE: one `r|w ADDRESS LENGTH` per line
 PRESET: sosp24, pcie-bench (default), instant";
@@ -89,6 +90,26 @@ fn main() -> ExitCode {
                         by_cores.join(" ")
                     );
                 }
+            }
+            ExitCode::SUCCESS
+        }
+        Some("wall") => {
+            use vtd_benches::sim::wall;
+            println!(
+                "{:>5} {:>12} {:>12} {:>10} {:>12} {:>8}",
+                "MTU", "Gbit/s 4K", "Gbit/s 2M", "drop", "misses/MiB", "reads/miss"
+            );
+            for mtu in [1500u32, 3000, 4500, 9000] {
+                let (s, l, d) = wall::drop(mtu);
+                println!(
+                    "{:>5} {:>12.1} {:>12.1} {:>9.1}% {:>12.1} {:>8.2}",
+                    mtu,
+                    s.gbps * 8.0,
+                    l.gbps * 8.0,
+                    100.0 * d,
+                    s.misses as f64 * 1024.0 * 1024.0 / s.bytes.max(1) as f64,
+                    s.walk_reads as f64 / s.misses.max(1) as f64
+                );
             }
             ExitCode::SUCCESS
         }

@@ -8,6 +8,8 @@
 //!   file format.
 //! - `engine.rs`: the event loop: tags, walkers, the link.
 //! - `experiments.rs`: the published experiments the simulator is validated against.
+//! - `ring.rs`: a Linux receive ring with per-packet mapping, strict vs lazy (SOSP'24).
+//! - `wall.rs`: a 200 Gbit/s NIC on 32 queues, 4 KiB vs 2 MiB buffers (the IOTLB wall).
 //!
 //! One replay is single-threaded and deterministic (seeded); independent
 //! configurations run in parallel with rayon.
@@ -16,6 +18,7 @@ pub mod engine;
 pub mod experiments;
 pub mod rig;
 pub mod ring;
+pub mod wall;
 pub mod workload;
 
 pub use engine::{Device, Report};

@@ -705,6 +705,25 @@ int vtd_harness_msi(unsigned int slot, u16 seg, u8 bus, u8 devfn, int vector, u3
     return rc;
 }
 
+/*
+ * Xen's qinval_device_iotlb_sync() for seg:bus:devfn as an ATS device (invalidation
+ * queue depth 32): the device-TLB descriptor and Xen's wait for it, as
+ * iommu_flush_iotlb() issues them for a domain with ATS devices.
+ */
+int vtd_harness_dev_iotlb(u16 seg, u8 bus, u8 devfn)
+{
+    int rc = -ENODEV;
+    GUARDED({
+        struct acpi_drhd_unit *drhd = unit_of(seg, bus, devfn);
+        struct pci_dev *pdev = pdev_of(seg, bus, devfn);
+        if (drhd && pdev && drhd->iommu->qinval_maddr) {
+            pdev->ats.queue_depth = 32;
+            rc = qinval_device_iotlb_sync(drhd->iommu, pdev, DOMAIN_ID, 0, 0);
+        }
+    });
+    return rc;
+}
+
 /* Xen's IEC flushes on their own (what a driver does after rewriting IRTEs). */
 int vtd_harness_flush_iec(int global, u16 index)
 {

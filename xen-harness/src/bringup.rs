@@ -102,6 +102,7 @@ extern "C" {
         data: *mut u32,
     ) -> c_int;
     fn vtd_harness_flush_iec(global: c_int, index: u16) -> c_int;
+    fn vtd_harness_dev_iotlb(seg: u16, bus: u8, devfn: u8) -> c_int;
     fn vtd_harness_flush_all() -> c_int;
 }
 
@@ -148,7 +149,7 @@ impl Session {
     pub fn open(table: &[u8], verbose: bool, force: bool) -> Result<Session, HarnessError> {
         crate::available()?;
         let only = SESSION.lock().unwrap_or_else(|p| p.into_inner());
-        with(|e| e.unit.reset());
+        with(|e| e.unit = ffi::qemu_unit());
         let (ret, log, units) = ffi::parse_in_process_units(table, verbose, force);
         Ok(Session {
             _only: only,
@@ -243,6 +244,42 @@ impl Session {
         unsafe { vtd_harness_msi(slot, 0, 0, 0, -1, 0, &mut a, &mut d) }
     }
 
+    /// Open like [`Session::open`] on a unit built from `config` instead of QEMU's
+    /// (for example one with device-TLB support, or other time-outs).
+    pub fn open_on(
+        table: &[u8],
+        config: vtd_model::UnitConfig,
+        force: bool,
+    ) -> Result<Session, HarnessError> {
+        crate::available()?;
+        let only = SESSION.lock().unwrap_or_else(|p| p.into_inner());
+        let unit = vtd_model::Unit::new(config)
+            .map_err(|e| HarnessError::Io(format!("unit configuration: {e:?}")))?;
+        with(|e| e.unit = unit);
+        let (ret, log, units) = ffi::parse_in_process_units(table, false, force);
+        Ok(Session {
+            _only: only,
+            parse: (ret, log),
+            units,
+        })
+    }
+
+    /// Xen's device-TLB invalidation and wait for `dev` as an ATS device
+    /// (`qinval_device_iotlb_sync()`); 0, a negative errno, or [`STOPPED`] when Xen's
+    /// wait never ended (see [`Session::stop_reason`]).
+    pub fn dev_iotlb(&mut self, dev: Sbdf) -> i32 {
+        // SAFETY: plain values.
+        unsafe { vtd_harness_dev_iotlb(dev.seg, dev.bus, dev.devfn) }
+    }
+
+    /// Why the last call that returned [`STOPPED`] stopped.
+    pub fn stop_reason(&self) -> String {
+        // SAFETY: the C side returns its own NUL-terminated buffer.
+        unsafe { CStr::from_ptr(vtd_harness_stop_reason()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
     /// Xen's interrupt-entry-cache flush: global, or one index.
     pub fn flush_iec(&mut self, global: bool, index: u16) -> i32 {
         // SAFETY: plain values.
@@ -287,6 +324,12 @@ impl Session {
     /// Translations and interrupts the stale checker flagged since the last call.
     pub fn take_stale(&mut self) -> (Vec<StaleTranslation>, Vec<StaleInterrupt>) {
         with(|e| (e.unit.take_stale(), e.unit.take_stale_interrupts()))
+    }
+
+    /// Whether `dev` answers device-TLB invalidations (a device that does not makes the
+    /// unit report an invalidation time-out, FSTS.ITE).
+    pub fn set_device_responds(&mut self, dev: Sbdf, responds: bool) {
+        with(|e| e.unit.set_device_responds(dev.source_id(), responds));
     }
 
     /// The unit's fault status register (IQE, ITE, ICE, PPF…).

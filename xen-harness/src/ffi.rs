@@ -24,11 +24,7 @@ pub(crate) struct Env {
 fn env() -> &'static Mutex<Env> {
     static E: OnceLock<Mutex<Env>> = OnceLock::new();
     E.get_or_init(|| {
-        // The queue runs as the unit's clock advances (cpu_relax() in Xen's wait
-        // loops lets it run), so Xen's polling is exercised as on hardware.
-        let mut config = UnitConfig::new(presets::QEMU_Q35);
-        config.qi = QiMode::Timed;
-        let unit = Unit::new(config).unwrap_or_else(|e| panic!("the QEMU preset is valid: {e:?}"));
+        let unit = qemu_unit();
         Mutex::new(Env {
             machine: vtd_conformance::oracle::compare::machine(),
             unit,
@@ -36,6 +32,14 @@ fn env() -> &'static Mutex<Env> {
             units: Vec::new(),
         })
     })
+}
+
+/// QEMU 7.2's unit, its queue running as the unit's clock advances (cpu_relax() in
+/// Xen's wait loops lets it run), so Xen's polling is exercised as on hardware.
+pub(crate) fn qemu_unit() -> Unit {
+    let mut config = UnitConfig::new(presets::QEMU_Q35);
+    config.qi = QiMode::Timed;
+    Unit::new(config).unwrap_or_else(|e| panic!("the QEMU preset is valid: {e:?}"))
 }
 
 pub(crate) fn with<T>(f: impl FnOnce(&mut Env) -> T) -> T {

@@ -248,3 +248,42 @@ fn remapping_a_present_page_is_flushed_like_an_unmap() {
         assert_eq!(s.take_stale(), (vec![], vec![]), "{option}");
     }
 }
+
+/// A device-TLB invalidation to an ATS device that never answers: the unit reports an
+/// invalidation time-out (FSTS.ITE) and aborts the pending wait, as the VT-d spec has
+/// it; Xen 4.17's queue_invalidate_wait() prints "taking too long" once and keeps
+/// polling a status word nothing will write, and nothing in Xen clears ITE (its fault
+/// handler only logs it in debug builds), so the queue stays stopped. A hypervisor
+/// hang a misbehaving device can cause. The unit is a Xeon one (device-TLB support);
+/// its ATS time-out is shortened from the PCIe minute to 200 ms so the test runs in
+/// milliseconds (Xen's behaviour does not depend on it).
+#[test]
+fn xen_polls_forever_when_an_ats_device_never_answers() {
+    if !ready("xen_polls_forever_when_an_ats_device_never_answers") {
+        return;
+    }
+    use vtd_model::qi::QiMode;
+    use vtd_model::regs::presets;
+    let mut config = vtd_model::UnitConfig::new(presets::XEON_SKX);
+    config.qi = QiMode::Timed;
+    config.timing.device_tlb_timeout = 200_000_000;
+    let mut s = Session::open_on(&control(), config, false).unwrap();
+    assert_eq!(s.parse.0, 0, "{:?}", s.parse.1);
+    let up = s.bring_up(Features::default());
+    assert_eq!((up.ret, up.qi, up.te), (0, true, true), "{up:?}");
+    // A device that answers: Xen's wait ends.
+    assert_eq!(s.dev_iotlb(VGA), 0);
+    assert_eq!(s.fsts() & 0x40, 0);
+    // One that does not.
+    s.set_device_responds(VGA, false);
+    assert_eq!(s.dev_iotlb(VGA), xen_harness::bringup::STOPPED);
+    assert!(s.stop_reason().starts_with("hang"), "{}", s.stop_reason());
+    assert_ne!(s.fsts() & 0x40, 0, "the unit reported ITE");
+    // Xen's own lines: the one warning, then the queue registers, IQH at the tail.
+    let log = s.log();
+    assert!(
+        log.iter()
+            .any(|l| l.contains("QI dev wait descriptor taking too long")),
+        "{log:?}"
+    );
+}

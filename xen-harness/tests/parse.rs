@@ -116,11 +116,15 @@ fn the_recorded_findings_still_reproduce() {
     if !ready("the_recorded_findings_still_reproduce") {
         return;
     }
-    // dmar-fixtures/findings/: tables on which Xen's parser reads out of bounds.
+    // dmar-fixtures/findings/ with a table.bin: tables on which Xen's parser reads out
+    // of bounds. (Findings without a table, such as xen-ats-timeout-hang, are pinned
+    // by the bring-up tests.)
     let dir = root().join("dmar-fixtures/findings");
     let mut n = 0;
     for e in std::fs::read_dir(&dir).unwrap().filter_map(Result::ok) {
-        let table = std::fs::read(e.path().join("table.bin")).unwrap();
+        let Ok(table) = std::fs::read(e.path().join("table.bin")) else {
+            continue;
+        };
         let v = xen_harness::parse(bin(), &table, false, false).unwrap();
         assert!(
             v.over_read,

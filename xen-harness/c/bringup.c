@@ -714,9 +714,9 @@ int vtd_harness_dev_iotlb(u16 seg, u8 bus, u8 devfn)
 {
     int rc = -ENODEV;
     GUARDED({
-        struct acpi_drhd_unit *drhd = unit_of(seg, bus, devfn);
         struct pci_dev *pdev = pdev_of(seg, bus, devfn);
-        if (drhd && pdev && drhd->iommu->qinval_maddr) {
+        struct acpi_drhd_unit *drhd = pdev ? acpi_find_matched_drhd_unit(pdev) : NULL;
+        if (drhd && drhd->iommu->qinval_maddr) {
             pdev->ats.queue_depth = 32;
             rc = qinval_device_iotlb_sync(drhd->iommu, pdev, DOMAIN_ID, 0, 0);
         }

@@ -147,9 +147,22 @@ impl Session {
     /// `c/dmar_unit.c`): in one process, open at most one table with an
     /// INCLUDE_PCI_ALL unit, or use the `xen-dmar-parse --bring-up` process per table.
     pub fn open(table: &[u8], verbose: bool, force: bool) -> Result<Session, HarnessError> {
+        Self::open_with(table, ffi::qemu_unit, verbose, force)
+    }
+
+    /// Take the process's session, put the unit `unit` makes behind Xen's MMIO, and
+    /// parse `table` (the unit is made once the session is held, so a concurrent
+    /// session never sees it).
+    fn open_with(
+        table: &[u8],
+        unit: impl FnOnce() -> vtd_model::Unit,
+        verbose: bool,
+        force: bool,
+    ) -> Result<Session, HarnessError> {
         crate::available()?;
         let only = SESSION.lock().unwrap_or_else(|p| p.into_inner());
-        with(|e| e.unit = ffi::qemu_unit());
+        let unit = unit();
+        with(|e| e.unit = unit);
         let (ret, log, units) = ffi::parse_in_process_units(table, verbose, force);
         Ok(Session {
             _only: only,
@@ -176,12 +189,7 @@ impl Session {
                 c_int::from(features.snoop),
             )
         };
-        let stopped = (out.stopped != 0).then(|| {
-            // SAFETY: the C side returns its own NUL-terminated buffer.
-            unsafe { CStr::from_ptr(vtd_harness_stop_reason()) }
-                .to_string_lossy()
-                .into_owned()
-        });
+        let stopped = (out.stopped != 0).then(|| self.stop_reason());
         BringUp {
             ret: out.ret,
             stopped,
@@ -251,17 +259,9 @@ impl Session {
         config: vtd_model::UnitConfig,
         force: bool,
     ) -> Result<Session, HarnessError> {
-        crate::available()?;
-        let only = SESSION.lock().unwrap_or_else(|p| p.into_inner());
         let unit = vtd_model::Unit::new(config)
             .map_err(|e| HarnessError::Io(format!("unit configuration: {e:?}")))?;
-        with(|e| e.unit = unit);
-        let (ret, log, units) = ffi::parse_in_process_units(table, false, force);
-        Ok(Session {
-            _only: only,
-            parse: (ret, log),
-            units,
-        })
+        Self::open_with(table, || unit, false, force)
     }
 
     /// Xen's device-TLB invalidation and wait for `dev` as an ATS device

@@ -194,13 +194,12 @@ pub fn run(c: &RingConfig, t: &TimingModel) -> RingReport {
         };
         let desc = RING_IOVA + 16 * slot as u64;
         touch(&mut rig, desc, false);
-        // The frame from the headroom on: every page it covers is written.
-        let first = u64::from(HEADROOM);
-        let last = first + u64::from(ETHERNET + c.mtu) - 1;
-        for p in first / 4096..=last / 4096 {
+        // The frame from the headroom on: every page of the buffer is written, from
+        // its first byte written.
+        for p in 0..pages {
             touch(
                 &mut rig,
-                slots[slot] + p * 4096 + (first % 4096) * u64::from(p == 0),
+                slots[slot] + (p * 4096).max(u64::from(HEADROOM)),
                 true,
             );
         }
